@@ -1,0 +1,26 @@
+# Two commands do everything on a fresh machine:
+#   make portraits   installs what is missing, then builds the portraits of the default département
+#   make test        installs what is missing, then runs the tests
+DEPT ?= 93
+PYTHON ?= python3
+APT_PACKAGES = libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium
+
+.PHONY: portraits test install system-deps
+
+portraits: install
+	$(PYTHON) -m portrait build --dept $(DEPT)
+
+test: install
+	$(PYTHON) -m pytest
+
+install: system-deps
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+# System libraries for weasyprint (pango, harfbuzz-subset), fonts, pdftoppm and chromium for browser tests.
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing system packages: $$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi

@@ -1,0 +1,205 @@
+"""Commune, département and IRIS boundaries, recognised by their content.
+
+Any GeoJSON, GeoPackage or Shapefile in the data directory whose features carry
+a commune, département or IRIS code is picked up, so another département's
+files work by being dropped in. Web maps use WGS84, areas and printed maps
+Lambert-93 (EPSG:2154).
+"""
+
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+from pyproj import CRS
+
+from geodata.cog import code_mapping, dept_of, events_until
+from geodata.errors import InputError
+
+WEB_CRS = 4326
+LAMBERT93 = 2154
+GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp"}
+CODE_COLUMNS = ("code_iris", "iris", "code", "insee_com", "code_insee", "codgeo", "insee", "code_com", "code_dep", "insee_dep")
+NAME_COLUMNS = ("nom_iris", "nom", "name", "libelle", "nom_com", "nom_commune", "libgeo")
+
+
+@dataclass(frozen=True)
+class GeoFile:
+    path: Path
+    kind: str  # "commune", "departement" or "iris"
+    code_column: str
+    name_column: str | None
+    depts: tuple
+    vertices: int
+
+
+def _read(path):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio/GDAL raise many types for unreadable files
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(path, f"cannot read as a boundary file ({first})") from None
+
+
+def _kind_of(codes):
+    lengths = codes.str.len()
+    if (lengths == 9).all():
+        return "iris"
+    if (lengths == 5).all():
+        return "commune"
+    if lengths.between(2, 3).all():
+        return "departement"
+    return None
+
+
+def _classify(path, gdf):
+    lower = {c.lower(): c for c in gdf.columns if c != "geometry"}
+    for candidate in CODE_COLUMNS:
+        if candidate not in lower:
+            continue
+        column = lower[candidate]
+        codes = gdf[column].astype(str).str.strip()
+        kind = _kind_of(codes)
+        if kind is None or not len(codes):
+            continue
+        name = next((lower[n] for n in NAME_COLUMNS if n in lower and (kind == "iris") == n.endswith("iris")), None)
+        vertices = int(gdf.geometry.count_coordinates().sum()) if len(gdf) else 0
+        return GeoFile(path, kind, column, name, tuple(sorted({dept_of(c) for c in codes})), vertices)
+    return None
+
+
+@lru_cache(maxsize=None)
+def scan(data_dir):
+    """Every boundary file of the data directory, with what it holds."""
+    found = []
+    for path in sorted(Path(data_dir).rglob("*")):
+        if path.suffix.lower() not in GEO_SUFFIXES or not path.is_file():
+            continue
+        if path.suffix.lower() == ".json" and path.stat().st_size > 0 and not _looks_geojson(path):
+            continue
+        info = _classify(path, _read(path))
+        if info is not None:
+            found.append(info)
+    return tuple(found)
+
+
+def _looks_geojson(path):
+    with open(path, "rb") as handle:
+        return b"FeatureCollection" in handle.read(4096)
+
+
+def _ensure_crs(gdf, path):
+    if gdf.crs is None:
+        minx, miny, maxx, maxy = gdf.total_bounds
+        if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
+            return gdf.set_crs(WEB_CRS)
+        raise InputError(path, "no CRS and coordinates are not longitude/latitude: add a .prj or a crs member")
+    crs = CRS(gdf.crs)
+    if crs.to_epsg() is None and _is_lambert93(crs):
+        gdf = gdf.set_crs(LAMBERT93, allow_override=True)
+    return gdf
+
+
+def _is_lambert93(crs):
+    """ESRI-style .prj files carry the Lambert-93 parameters without the EPSG code."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        params = crs.to_dict()
+    return (
+        params.get("proj") == "lcc"
+        and params.get("lat_1") in (49, 44)
+        and params.get("lat_2") in (44, 49)
+        and params.get("lon_0") == 3
+        and params.get("x_0") == 700000
+        and params.get("y_0") == 6600000
+    )
+
+
+def _standardise(info, kind_label):
+    gdf = _read(info.path)
+    gdf = _ensure_crs(gdf, info.path)
+    out = gpd.GeoDataFrame(
+        {
+            "code": gdf[info.code_column].astype(str).str.strip(),
+            "name": gdf[info.name_column].astype(str) if info.name_column else None,
+        },
+        geometry=gdf.geometry.values,
+        crs=gdf.crs,
+    )
+    if out.geometry.isna().any():
+        missing = out.loc[out.geometry.isna(), "code"].iloc[0]
+        raise InputError(info.path, f"{kind_label} {missing} has no geometry")
+    duplicated = out["code"][out["code"].duplicated()]
+    if len(duplicated):
+        raise InputError(info.path, f"duplicate {kind_label} code {duplicated.iloc[0]} ({len(duplicated)} duplicates): each code must appear once")
+    invalid = ~out.geometry.is_valid
+    if invalid.any():
+        out.loc[invalid, "geometry"] = out.geometry[invalid].make_valid()
+    return out.to_crs(WEB_CRS)
+
+
+def _files(data_dir, kind, dept=None):
+    return [f for f in scan(Path(data_dir)) if f.kind == kind and (dept is None or dept in f.depts)]
+
+
+def load_communes(data_dir, dept, events=None):
+    """Commune polygons of a département in WGS84, dissolved onto the target commune map.
+
+    `events` are the mergers to apply (default: every declared one).
+    """
+    files = _files(data_dir, "commune", dept)
+    if not files:
+        raise InputError(data_dir, f"no commune boundary file for département {dept}")
+    gdf = pd.concat([_standardise(f, "commune") for f in files], ignore_index=True)
+    gdf = gdf[gdf["code"].map(dept_of) == dept].drop_duplicates("code")
+    events = events_until() if events is None else events
+    mapping = code_mapping(events)
+    gdf["code"] = gdf["code"].map(lambda c: mapping.get(c, c))
+    for event in events:
+        gdf.loc[gdf["code"] == event.into, "name"] = event.into_name
+    merged = gdf.dissolve(by="code", aggfunc="first", as_index=False)
+    return gpd.GeoDataFrame(merged[["code", "name", "geometry"]], crs=WEB_CRS)
+
+
+def load_departements(data_dir):
+    """Outlines of every département found, for locator maps and context."""
+    files = _files(data_dir, "departement")
+    if not files:
+        return gpd.GeoDataFrame({"code": [], "name": []}, geometry=[], crs=WEB_CRS)
+    gdf = pd.concat([_standardise(f, "département") for f in files], ignore_index=True)
+    return gpd.GeoDataFrame(gdf.drop_duplicates("code"), crs=WEB_CRS).reset_index(drop=True)
+
+
+def iris_files(data_dir, dept):
+    return _files(data_dir, "iris", dept)
+
+
+def load_iris(data_dir, dept, path=None):
+    """IRIS polygons of a département in WGS84, from the most detailed IRIS layer found.
+
+    Columns: code (9 characters), name, commune (the commune code as published).
+    """
+    files = iris_files(data_dir, dept)
+    if path is not None:
+        files = [f for f in files if Path(f.path) == Path(path)]
+    if not files:
+        return None
+    info = max(files, key=lambda f: f.vertices)
+    gdf = _standardise(info, "IRIS")
+    gdf = gdf[gdf["code"].map(dept_of) == dept].reset_index(drop=True)
+    gdf["commune"] = gdf["code"].str[:5]
+    gdf.attrs["path"] = str(info.path)
+    return gdf
+
+
+def to_lambert(gdf):
+    return gdf.to_crs(LAMBERT93)
+
+
+def to_web(gdf):
+    return gdf.to_crs(WEB_CRS)

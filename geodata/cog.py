@@ -1,0 +1,107 @@
+"""The commune map (code officiel géographique): départements, régions and commune events.
+
+Sources are published on different commune maps. The events table declares the
+mergers between them; every layer maps its data onto one target map with it.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+DATA = Path(__file__).parent / "data"
+FRANCE_CODE = "FRM"
+FRANCE_NAME = "France métropolitaine"
+
+
+@dataclass(frozen=True)
+class Merger:
+    date: dt.date
+    into: str
+    into_name: str
+    absorbed: tuple
+    absorbed_names: tuple
+
+    @property
+    def year(self):
+        return self.date.year
+
+    def describe(self):
+        names = " et ".join(self.absorbed_names)
+        return f"fusion au {self.date:%d/%m/%Y} de {names} dans {self.into_name}"
+
+
+@lru_cache(maxsize=None)
+def commune_events(path=None):
+    """The declared mergers, oldest first."""
+    path = Path(path) if path else DATA / "commune_events.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    events = []
+    for entry in raw:
+        date = entry["date"]
+        if isinstance(date, str):
+            date = dt.date.fromisoformat(date)
+        events.append(
+            Merger(
+                date=date,
+                into=str(entry["into"]["code"]),
+                into_name=entry["into"]["name"],
+                absorbed=tuple(str(a["code"]) for a in entry["absorbed"]),
+                absorbed_names=tuple(a["name"] for a in entry["absorbed"]),
+            )
+        )
+    return tuple(sorted(events, key=lambda e: e.date))
+
+
+@lru_cache(maxsize=None)
+def departements():
+    """Reference table of départements with their région (COG)."""
+    return pd.read_csv(DATA / "departements.csv", dtype=str).set_index("code")
+
+
+def dept_of(code):
+    """Département code of a commune or IRIS code (3 characters overseas)."""
+    code = str(code)
+    return code[:3] if code.startswith("97") else code[:2]
+
+
+def region_of(dept):
+    table = departements()
+    return table.loc[dept, "region_code"] if dept in table.index else None
+
+
+def dept_name(dept):
+    table = departements()
+    return table.loc[dept, "name"] if dept in table.index else None
+
+
+def region_name(region):
+    table = departements()
+    match = table[table["region_code"] == region]
+    return match["region_name"].iloc[0] if len(match) else None
+
+
+def is_metropolitan(dept):
+    return not str(dept).startswith("97")
+
+
+def events_until(date=None):
+    """Mergers in force on `date` (all declared ones when None)."""
+    return [e for e in commune_events() if date is None or e.date <= date]
+
+
+def code_mapping(events):
+    """Old commune code -> code on the target map, following chains of mergers."""
+    mapping = {}
+    for event in events:
+        for old in event.absorbed:
+            mapping[old] = event.into
+    for old in list(mapping):
+        seen = {old}
+        while mapping[old] in mapping and mapping[old] not in seen:
+            seen.add(mapping[old])
+            mapping[old] = mapping[mapping[old]]
+    return mapping

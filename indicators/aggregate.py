@@ -1,0 +1,62 @@
+"""Aggregating source variables over several communes, following each family's declared rules.
+
+Counts are summed; a rate is re-weighted by its known denominator; medians,
+deciles and shares of an unknown total are never aggregated.
+"""
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from indicators.sources import source_meta
+
+
+@dataclass(frozen=True)
+class Rule:
+    how: str
+    weight: str | None = None
+    reason: str | None = None
+
+
+def rule_for(family, variable):
+    for entry in source_meta()[family]["aggregate"]:
+        if re.fullmatch(entry["match"], variable):
+            return Rule(entry["how"], entry.get("weight"), entry.get("reason"))
+    return Rule("none", reason="règle d'agrégation non déclarée")
+
+
+def aggregate(values, reasons, family, members, label):
+    """One row aggregated over `members` (codes present in `values`).
+
+    Returns (Series of values, Series of reasons for the missing ones).
+    `label` names the member set in reasons ("2 communes").
+    """
+    sub = values.loc[members]
+    sub_reasons = reasons.loc[members]
+    out, why = {}, {}
+    for variable in values.columns:
+        rule = rule_for(family, variable)
+        column = sub[variable]
+        if rule.how == "none":
+            out[variable] = np.nan
+            why[variable] = rule.reason or "non agrégeable"
+            continue
+        if column.isna().any():
+            gaps = column.index[column.isna()]
+            first = sub_reasons.loc[gaps[0], variable] or "valeur manquante"
+            out[variable] = np.nan
+            why[variable] = f"non calculable : {len(gaps)} commune(s) sur {label} sans valeur ({first}, {gaps[0]})"
+            continue
+        if rule.how == "sum":
+            out[variable] = column.sum()
+        elif rule.how == "weighted":
+            weight = sub[rule.weight]
+            if weight.isna().any() or weight.sum() == 0:
+                out[variable] = np.nan
+                why[variable] = f"non calculable : pondération {rule.weight} manquante"
+            else:
+                out[variable] = float((column * weight).sum() / weight.sum())
+        why.setdefault(variable, "")
+    return pd.Series(out, dtype=float), pd.Series(why, dtype=object)

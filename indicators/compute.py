@@ -1,0 +1,154 @@
+"""Indicator values for every territory: communes, département, région, France métropolitaine.
+
+Commune values come from the harmonised source tables; larger territories take
+the publisher's official row when there is one, else the declared aggregation
+of their communes (summed counts, re-weighted rates), else stay missing with
+the reason.
+"""
+
+import numpy as np
+import pandas as pd
+
+from geodata.cog import FRANCE_CODE, dept_of, departements, is_metropolitan
+from indicators.aggregate import aggregate
+
+COVERAGE = 0.95  # share of a territory's communes a table must hold to be summed over it
+
+
+def find_table(tables, formula):
+    """The source table that holds a formula's variables, preferring its vintage."""
+    candidates = [
+        t for (family, _), t in tables.items()
+        if family == formula.source and (set(formula.variables) <= set(t.data.columns) or _official_has(t, formula))
+    ]
+    if not candidates:
+        return None
+    exact = [t for t in candidates if t.vintage == formula.vintage]
+    return (exact or sorted(candidates, key=lambda t: -t.vintage))[0]
+
+
+def _official_has(table, formula):
+    return any(set(formula.variables) <= set(data.columns) for data, _ in table.official.values())
+
+
+def evaluate(formula, frame, reasons):
+    """Evaluate a formula on rows of variables; returns (values, reasons of the missing ones)."""
+    if frame.empty:
+        return pd.Series(dtype=float), pd.Series(dtype=object)
+    missing = [v for v in formula.variables if v not in frame.columns]
+    if missing:
+        return (
+            pd.Series(np.nan, index=frame.index),
+            pd.Series(f"variable {missing[0]} absente de la source", index=frame.index),
+        )
+    with np.errstate(all="ignore"):
+        values = frame.eval(formula.expression, engine="python")
+    values = pd.Series(values, index=frame.index, dtype=float).replace([np.inf, -np.inf], np.nan)
+    why = pd.Series("", index=frame.index, dtype=object)
+    for variable in reversed(formula.variables):
+        gap = frame[variable].isna()
+        why[gap] = reasons.loc[gap, variable].replace("", "valeur manquante").to_numpy() if variable in reasons else "valeur manquante"
+    why[values.isna() & (why == "")] = "non calculable (dénominateur nul)"
+    why[values.notna()] = ""
+    return values, why
+
+
+class Territories:
+    """The territories of one département and their member communes, over harmonised tables."""
+
+    def __init__(self, dept, communes, tables):
+        self.dept = dept
+        self.communes = list(communes)
+        self.tables = tables
+        self.region = departements().loc[dept, "region_code"] if dept in departements().index else None
+        self._region_depts = set(departements().index[departements()["region_code"] == self.region])
+        self._rows = {}
+        self._reference = self._reference_counts()
+
+    def _reference_counts(self):
+        counts = {"region": 0, "france": 0}
+        for table in self.tables.values():
+            depts = pd.Series(table.data.index.map(dept_of))
+            counts["region"] = max(counts["region"], int(depts.map(self._in_region).sum()))
+            counts["france"] = max(counts["france"], int(depts.map(is_metropolitan).sum()))
+        return counts
+
+    def _in_region(self, dept):
+        return dept in self._region_depts
+
+    def levels(self):
+        out = [("departement", self.dept)]
+        if self.region:
+            out.append(("region", self.region))
+        out.append(("france", FRANCE_CODE))
+        return out
+
+    def members(self, table, level):
+        depts = pd.Series(table.data.index.map(dept_of))
+        if level == "departement":
+            return [c for c in self.communes], len(self.communes)
+        if level == "region":
+            mask = depts.map(self._in_region)
+            return list(table.data.index[np.asarray(mask, dtype=bool)]), self._reference["region"]
+        mask = depts.map(is_metropolitan)
+        return list(table.data.index[np.asarray(mask, dtype=bool)]), self._reference["france"]
+
+    def row(self, table, level, code):
+        """(values, reasons, how) of a larger territory for a table, cached."""
+        key = (table.family, table.vintage, level)
+        if key in self._rows:
+            return self._rows[key]
+        official = table.official.get(level)
+        if official is not None and code in official[0].index:
+            result = (official[0].loc[code], official[1].loc[code], "officielle")
+        else:
+            result = self._aggregated(table, level)
+        self._rows[key] = result
+        return result
+
+    def _aggregated(self, table, level):
+        if table.data.empty:
+            return None, None, "pas de données communales dans la source"
+        members, expected = self.members(table, level)
+        present = [c for c in members if c in table.data.index]
+        if level == "departement" and len(present) < len(members):
+            absent = sorted(set(members) - set(present))
+            return None, None, f"{len(absent)} commune(s) absente(s) de la source ({', '.join(absent[:3])})"
+        if level != "departement" and (not present or len(present) < COVERAGE * expected):
+            return None, None, "non disponible : la source ne couvre pas tout le territoire"
+        values, reasons = aggregate(table.data, table.reasons, table.family, present, f"{len(present)}")
+        return values, reasons, "agrégée"
+
+
+def formula_values(formula, territories):
+    """Long rows (code, level, value, reason, note, how) of one formula for all territories."""
+    table = find_table(territories.tables, formula)
+    rows = []
+    if table is None:
+        reason = f"source {formula.source} absente du répertoire de données"
+        for code in territories.communes:
+            rows.append((code, "commune", np.nan, reason, "", ""))
+        for level, code in territories.levels():
+            rows.append((code, level, np.nan, reason, "", ""))
+        return rows, None
+    present = [c for c in territories.communes if c in table.data.index]
+    values, why = evaluate(formula, table.data.loc[present], table.reasons.loc[present])
+    old = table.old_perimeter
+    for code in territories.communes:
+        if code not in table.data.index:
+            rows.append((code, "commune", np.nan, f"commune absente de {table.paths[0].name}", "", ""))
+            continue
+        note = table.notes.get(code, "")
+        if old is not None and code in old.index and pd.isna(values[code]):
+            old_value, _ = evaluate(formula, old.loc[[code]].astype(float), pd.DataFrame(index=[code]))
+            if pd.notna(old_value.iloc[0]):
+                note = f"donnée {formula.vintage} sur le périmètre de l'ancienne commune : {old_value.iloc[0]:.10g}"
+        rows.append((code, "commune", values[code], why[code], note, ""))
+    for level, code in territories.levels():
+        data, reasons, how = territories.row(table, level, code)
+        if data is None:
+            rows.append((code, level, np.nan, how, "", ""))
+            continue
+        value, reason = evaluate(formula, data.to_frame().T, reasons.to_frame().T)
+        rows.append((code, level, value.iloc[0], reason.iloc[0], "", how))
+    return rows, table

@@ -1,0 +1,117 @@
+"""Put every source on one commune map, using the declared commune events.
+
+The target map is by default the most recent one that a source is seen to use.
+Tables on an older map have the absorbed communes merged into the absorbing
+one (counts summed, rates re-weighted, medians left missing with the reason and
+the old perimeter's value kept for the note).
+"""
+
+import numpy as np
+import pandas as pd
+
+from geodata.cog import code_mapping, commune_events, dept_of
+from indicators.aggregate import aggregate, rule_for
+from indicators.sources import SourceTable
+
+
+def _has_data(table, code):
+    return code in table.data.index and table.data.loc[code].notna().any()
+
+
+def is_after(table, event):
+    """True when the table is published on the map after `event` (absorbed communes gone or empty)."""
+    if event.into not in table.data.index:
+        return False
+    return not any(_has_data(table, old) for old in event.absorbed)
+
+
+def is_before(table, event):
+    return any(_has_data(table, old) for old in event.absorbed) and event.into in table.data.index
+
+
+def target_events(tables, events=None):
+    """Mergers to apply: every declared one up to the latest that some source already shows."""
+    events = commune_events() if events is None else events
+    seen = [e for e in events if any(is_after(t, e) for t in tables.values() if t.level == "commune" and not t.data.empty)]
+    if not seen:
+        return []
+    last = max(e.date for e in seen)
+    return [e for e in events if e.date <= last]
+
+
+def merge_communes(table, events):
+    """A copy of a commune table on the target map."""
+    if table.data.empty:
+        return table
+    data, reasons = table.data, table.reasons
+    notes, old = {}, {}
+    for event in events:
+        if is_after(table, event):
+            keep = ~data.index.isin(event.absorbed)
+            data, reasons = data[keep], reasons[keep]
+            continue
+        if not is_before(table, event):
+            continue
+        members = [event.into, *[c for c in event.absorbed if c in data.index]]
+        row, why = aggregate(data, reasons, table.family, members, f"{len(members)}")
+        old[event.into] = data.loc[event.into]
+        keep = ~data.index.isin(event.absorbed)
+        data, reasons = data[keep].copy(), reasons[keep].copy()
+        data.loc[event.into] = row
+        reasons.loc[event.into] = why.where(row.isna(), "")
+        for variable in data.columns:
+            if rule_for(table.family, variable).how == "none":
+                reasons.loc[event.into, variable] = (
+                    f"non disponible sur le périmètre actuel : {event.describe()} "
+                    f"(donnée {table.vintage} publiée sur l'ancien périmètre)"
+                )
+        notes[event.into] = f"données {table.vintage} recalculées sur le périmètre actuel ({event.describe()})"
+    old_frame = pd.DataFrame(old).T if old else None
+    return SourceTable(
+        table.family, table.vintage, table.level, table.paths, data, reasons,
+        table.names, table.parent, table.official, notes, old_frame,
+    )
+
+
+def iris_to_communes(table, mapping):
+    """Sum an IRIS table of counts to communes on the target map; None when it is not all counts."""
+    if any(rule_for(table.family, v).how != "sum" for v in table.variables):
+        return None
+    communes = table.parent.map(lambda c: mapping.get(c, c)).rename("code")
+    data = table.data.groupby(communes).sum(min_count=1)
+    reasons = table.reasons.replace("", np.nan).groupby(communes).first().fillna("")
+    data.index.name = reasons.index.name = "code"
+    notes = {
+        new: f"données {table.vintage} recalculées sur le périmètre actuel (IRIS de {old} rattachés à {new})"
+        for old, new in mapping.items()
+        if (table.parent == old).any()
+    }
+    return SourceTable(
+        table.family, table.vintage, "commune", table.paths, data, reasons.reindex(data.index),
+        official=table.official, notes=notes,
+    )
+
+
+def harmonise(tables, events=None):
+    """(commune tables on the target map, IRIS tables, applied events)."""
+    applied = target_events(tables, events)
+    mapping = code_mapping(applied)
+    communes, iris = {}, {}
+    for key, table in tables.items():
+        if table.level == "iris":
+            summed = iris_to_communes(table, mapping)
+            table.parent = table.parent.map(lambda c: mapping.get(c, c))
+            iris[key] = table
+            if summed is not None:
+                communes[key] = summed
+        else:
+            communes[key] = merge_communes(table, applied)
+    return communes, iris, applied
+
+
+def communes_of(tables, dept):
+    """Commune codes of a département seen in the harmonised tables."""
+    codes = set()
+    for table in tables.values():
+        codes.update(c for c in table.data.index if dept_of(c) == dept)
+    return codes

@@ -1,0 +1,221 @@
+"""load_territory(): every indicator of the catalogue for a département, as one tidy table.
+
+The table has one row per territory × indicator × vintage, with the value,
+its unit, the reason when it is missing, the rank among the département's
+communes, the département / région / France references and the gap to the
+département. This is the library entry point a notebook calls.
+"""
+
+import difflib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geodata import boundaries
+from geodata.cog import FRANCE_CODE, FRANCE_NAME, dept_name, departements, dept_of, region_name
+from geodata.datadir import find_data_dir
+from geodata.errors import InputError
+from indicators.catalogue import load_catalogue
+from indicators.compute import Territories, formula_values
+from indicators.harmonise import communes_of, harmonise
+from indicators.sources import load_sources, source_meta
+
+LEVELS = ("commune", "departement", "region", "france")
+COLUMNS = [
+    "code", "name", "level", "indicator", "theme", "vintage", "value", "unit", "rank", "rank_of",
+    "departement_value", "region_value", "france_value", "gap", "previous_vintage", "change",
+    "how", "missing_reason", "note", "source",
+]
+
+
+@dataclass
+class Territory:
+    """A département with its communes and every indicator value."""
+
+    dept: str
+    name: str
+    region: str | None
+    region_name: str | None
+    communes: pd.DataFrame  # code, name, in code order
+    table: pd.DataFrame
+    catalogue: object
+    tables: dict
+    iris: dict
+    events: list
+    data_dir: Path
+    warnings: list = field(default_factory=list)
+
+    def commune(self, query):
+        """Commune code from a code or a name (case and accents ignored)."""
+        return find_commune(self.communes, query, self.dept)
+
+    def values(self, code, vintage="latest"):
+        rows = self.table[self.table["code"] == code]
+        if vintage == "latest":
+            rows = rows.sort_values("vintage", ascending=False).drop_duplicates("indicator")
+        return rows.set_index("indicator")
+
+    def value(self, code, indicator, vintage=None):
+        rows = self.table[(self.table["code"] == code) & (self.table["indicator"] == indicator)]
+        if vintage is not None:
+            rows = rows[rows["vintage"] == vintage]
+        return rows.sort_values("vintage").iloc[-1] if len(rows) else None
+
+    def name_of(self, code):
+        return self.communes.set_index("code")["name"].get(code, code)
+
+
+def fold(text):
+    """Lower case without accents, hyphens or apostrophes, for name matching."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return " ".join(text.lower().replace("-", " ").replace("'", " ").replace("’", " ").split())
+
+
+def find_commune(communes, query, dept):
+    query = str(query).strip()
+    codes = set(communes["code"])
+    if query in codes:
+        return query
+    folded = {fold(n): c for c, n in zip(communes["code"], communes["name"])}
+    target = fold(query)
+    if target in folded:
+        return folded[target]
+    starts = [c for n, c in folded.items() if n.startswith(target) or n.split(" ", 1)[-1].startswith(target)]
+    if len(starts) == 1:
+        return starts[0]
+    names = dict(zip(communes["code"], communes["name"]))
+    close = difflib.get_close_matches(target, list(folded), n=3, cutoff=0.5)
+    hint = ", ".join(names[folded[c]] for c in close) if close else "none"
+    raise InputError(None, f"unknown commune '{query}' in département {dept}; closest names: {hint}")
+
+
+def _official_names(tables, codes, events):
+    names = {}
+    for family in ("boundaries", "rp_communes_derived", "communes_france"):
+        for (fam, _), table in sorted(tables.items(), key=lambda kv: kv[0][1]):
+            if fam == family and table.names is not None:
+                names.update({c: n for c, n in table.names.items() if c in codes and isinstance(n, str) and n})
+    for event in events:
+        names[event.into] = event.into_name
+    return names
+
+
+def _commune_list(data_dir, dept, tables, events, warnings):
+    try:
+        shapes = boundaries.load_communes(data_dir, dept, events)
+        codes = list(shapes["code"])
+        boundary_names = dict(zip(shapes["code"], shapes["name"]))
+    except InputError as exc:
+        if "no commune boundary file" not in exc.message:
+            raise
+        codes, boundary_names = [], {}
+    seen = communes_of(tables, dept)
+    if not codes:
+        codes = sorted(seen)
+    extra = sorted(seen - set(codes))
+    if extra and codes:
+        warnings.append(f"communes in the statistics but not in the boundaries, left out: {', '.join(extra[:5])}")
+    if not codes:
+        raise InputError(data_dir, f"no commune of département {dept} in the data directory")
+    names = {c: boundary_names.get(c, c) for c in codes}
+    names.update(_official_names(tables, set(codes), events))
+    return pd.DataFrame({"code": sorted(codes), "name": [names[c] for c in sorted(codes)]})
+
+
+def _tidy(catalogue, territories, names):
+    records = []
+    for indicator in catalogue:
+        if indicator.evolution:
+            continue
+        for formula in indicator.formulas:
+            rows, table = formula_values(formula, territories)
+            source = source_meta()[formula.source]["short"] + f", {formula.vintage}"
+            for code, level, value, reason, note, how in rows:
+                records.append((code, level, indicator.id, indicator.theme, formula.vintage, value, indicator.unit, how, reason, note, source))
+    frame = pd.DataFrame.from_records(
+        records, columns=["code", "level", "indicator", "theme", "vintage", "value", "unit", "how", "missing_reason", "note", "source"]
+    )
+    frame = pd.concat([frame, _evolutions(catalogue, frame)], ignore_index=True)
+    frame["name"] = frame["code"].map(names)
+    return frame
+
+
+def _evolutions(catalogue, frame):
+    out = []
+    for indicator in catalogue:
+        if not indicator.evolution:
+            continue
+        spec = indicator.evolution
+        base = catalogue[spec["of"]]
+        sub = frame[frame["indicator"] == base.id].set_index(["code", "level", "vintage"])
+        for (code, level), _ in sub.groupby(level=[0, 1]):
+            start = sub.loc[(code, level, spec["from"])]
+            end = sub.loc[(code, level, spec["to"])]
+            if pd.isna(start["value"]) or pd.isna(end["value"]):
+                missing = start if pd.isna(start["value"]) else end
+                value = np.nan
+                reason = f"valeur {spec['from'] if missing is start else spec['to']} manquante : {missing['missing_reason']}"
+            else:
+                value = end["value"] - start["value"] if base.is_rate else (end["value"] / start["value"] - 1) * 100
+                reason = ""
+            out.append({
+                "code": code, "level": level, "indicator": indicator.id, "theme": indicator.theme,
+                "vintage": spec["to"], "value": value, "unit": indicator.unit, "how": "calculée",
+                "missing_reason": reason, "note": "", "source": f"{start['source']} ; {end['source']}",
+            })
+    return pd.DataFrame(out)
+
+
+def _ranks(frame, catalogue):
+    communes = frame["level"] == "commune"
+    grouped = frame[communes].groupby(["indicator", "vintage"])["value"]
+    frame.loc[communes, "rank"] = grouped.rank(method="min", ascending=False)
+    frame.loc[communes, "rank_of"] = grouped.transform("count")
+    refs = frame[~communes].pivot_table(index=["indicator", "vintage"], columns="level", values="value", aggfunc="first")
+    for level in ("departement", "region", "france"):
+        column = refs[level] if level in refs else pd.Series(dtype=float)
+        frame[f"{level}_value"] = [column.get((i, v), np.nan) for i, v in zip(frame["indicator"], frame["vintage"])]
+    is_rate = frame["indicator"].map(lambda i: catalogue[i].is_rate)
+    gap_points = frame["value"] - frame["departement_value"]
+    gap_ratio = frame["value"] / frame["departement_value"]
+    frame["gap"] = np.where(is_rate, gap_points, gap_ratio)
+    frame.loc[frame["level"] != "commune", "gap"] = np.nan
+    frame = frame.sort_values(["code", "indicator", "vintage"])
+    previous = frame.groupby(["code", "indicator"])
+    frame["previous_vintage"] = previous["vintage"].shift(1)
+    before = previous["value"].shift(1)
+    frame["change"] = np.where(is_rate.loc[frame.index], frame["value"] - before, (frame["value"] / before - 1) * 100)
+    return frame
+
+
+def load_territory(dept, data_dir=None, catalogue=None, events=None):
+    """Every indicator of the catalogue for département `dept` and its communes.
+
+    `catalogue` is a Catalogue or a path to a catalogue YAML (default: the shipped one);
+    `events` the commune mergers to consider (default: the declared ones).
+    """
+    dept = str(dept).strip().upper()
+    if dept not in departements().index:
+        raise InputError(None, f"unknown département code '{dept}' (expected a code such as 93, 2A or 974)")
+    data_dir = find_data_dir(data_dir)
+    if catalogue is None or isinstance(catalogue, (str, Path)):
+        catalogue = load_catalogue(catalogue)
+    tables, iris, applied = harmonise(load_sources(data_dir), events)
+    warnings = []
+    communes = _commune_list(data_dir, dept, tables, applied, warnings)
+    territories = Territories(dept, communes["code"], tables)
+    names = dict(zip(communes["code"], communes["name"]))
+    names[dept] = dept_name(dept)
+    names[territories.region] = region_name(territories.region)
+    names[FRANCE_CODE] = FRANCE_NAME
+    frame = _ranks(_tidy(catalogue, territories, names), catalogue)
+    level_order = {level: n for n, level in enumerate(LEVELS)}
+    frame = frame.sort_values(["level", "code", "indicator", "vintage"], key=lambda s: s.map(level_order) if s.name == "level" else s)
+    frame = frame[COLUMNS].reset_index(drop=True)
+    return Territory(
+        dept, dept_name(dept), territories.region, region_name(territories.region), communes, frame,
+        catalogue, tables, iris, applied, data_dir, warnings,
+    )

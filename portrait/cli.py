@@ -1,0 +1,107 @@
+"""The `portrait` command: a thin layer over the library, one sub-command per job."""
+
+import argparse
+import json
+import sys
+
+from geodata.errors import InputError
+
+FORMATS = ("table", "csv", "json")
+
+
+def _add_data(parser):
+    parser.add_argument("--data", metavar="DIR", help="data directory (default: $PORTRAIT_DATA, else ../shared/data)")
+
+
+def cmd_indicators(args):
+    from indicators import load_territory
+
+    territory = load_territory(args.dept, args.data)
+    table = territory.table
+    if args.commune:
+        code = territory.commune(args.commune)
+        table = table[(table["code"] == code) | (table["level"] != "commune")]
+    if args.indicator:
+        unknown = [i for i in args.indicator if i not in territory.catalogue.indicators]
+        if unknown:
+            raise InputError(None, f"unknown indicator '{unknown[0]}' (see `portrait catalogue`)")
+        table = table[table["indicator"].isin(args.indicator)]
+    out = sys.stdout
+    if args.format == "csv":
+        table.to_csv(out, index=False, float_format="%.10g", lineterminator="\n")
+    elif args.format == "json":
+        records = json.loads(table.to_json(orient="records", force_ascii=False))
+        json.dump(records, out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    else:
+        _print_table(table, territory, out)
+    for warning in territory.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def _print_table(table, territory, out):
+    from reports.formatting import format_rank, format_value
+
+    latest = table.sort_values("vintage").drop_duplicates(["code", "indicator"], keep="last")
+    latest = latest.sort_values(["indicator", "level", "code"])
+    for indicator_id, rows in latest.groupby("indicator", sort=False):
+        indicator = territory.catalogue[indicator_id]
+        print(f"\n{indicator.label} [{indicator_id}]", file=out)
+        for row in rows.itertuples():
+            value = format_value(row.value, row.unit) if row.value == row.value else f"n.d. ({row.missing_reason})"
+            rank = f"  {format_rank(row.rank, row.rank_of)}" if row.rank == row.rank else ""
+            print(f"  {row.name or row.code:<28.28} {row.vintage}  {value}{rank}", file=out)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="portrait", description="Portraits de ville of a French département.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("indicators", help="print every indicator of a département and its communes")
+    p.add_argument("--dept", required=True, help="département code, e.g. 93")
+    p.add_argument("--commune", help="one commune, by code or name")
+    p.add_argument("--indicator", action="append", help="only this indicator id (repeatable)")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    _add_data(p)
+    p.set_defaults(func=cmd_indicators)
+
+    p = sub.add_parser("build", help="write the portraits (HTML, PDF, CSV) of a département")
+    p.add_argument("--dept", required=True)
+    p.add_argument("--commune", action="append", help="only these communes (code or name, repeatable)")
+    p.add_argument("--out", default="site", help="output directory (default: ./site)")
+    p.add_argument("--format", default="html,pdf,csv", help="comma-separated subset of html,pdf,csv")
+    p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: number of cores)")
+    _add_data(p)
+    p.set_defaults(func=lambda a: _build(a))
+    return parser
+
+
+def _build(args):
+    from portrait.pipeline import build
+
+    formats = {f.strip() for f in args.format.split(",") if f.strip()}
+    unknown = formats - {"html", "pdf", "csv"}
+    if unknown:
+        raise InputError(None, f"unknown format '{sorted(unknown)[0]}' (choose among html, pdf, csv)")
+    build(args.dept, out=args.out, communes=args.commune, formats=formats, data_dir=args.data, jobs=args.jobs)
+    return 0
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
