@@ -121,34 +121,34 @@ class Territories:
 
 
 def formula_values(formula, territories):
-    """Long rows (code, level, value, reason, note, how) of one formula for all territories."""
+    """Long rows (code, level, value, reason, note, how, old perimeter value) of one formula for all territories."""
     table = find_table(territories.tables, formula)
     rows = []
     if table is None:
         reason = f"source {formula.source} absente du répertoire de données"
         for code in territories.communes:
-            rows.append((code, "commune", np.nan, reason, "", ""))
+            rows.append((code, "commune", np.nan, reason, "", "", np.nan))
         for level, code in territories.levels():
-            rows.append((code, level, np.nan, reason, "", ""))
+            rows.append((code, level, np.nan, reason, "", "", np.nan))
         return rows, None
     present = [c for c in territories.communes if c in table.data.index]
     values, why = evaluate(formula, table.data.loc[present], table.reasons.loc[present])
     old = table.old_perimeter
     for code in territories.communes:
         if code not in table.data.index:
-            rows.append((code, "commune", np.nan, f"commune absente de {table.paths[0].name}", "", ""))
+            rows.append((code, "commune", np.nan, f"commune absente de {table.paths[0].name}", "", "", np.nan))
             continue
-        note = table.notes.get(code, "")
+        note, old_value = table.notes.get(code, ""), np.nan
         if old is not None and code in old.index and pd.isna(values[code]):
-            old_value, _ = evaluate(formula, old.loc[[code]].astype(float), pd.DataFrame(index=[code]))
-            if pd.notna(old_value.iloc[0]):
-                note = f"donnée {formula.vintage} sur le périmètre de l'ancienne commune : {old_value.iloc[0]:.10g}"
-        rows.append((code, "commune", values[code], why[code], note, ""))
+            old_value = evaluate(formula, old.loc[[code]].astype(float), pd.DataFrame(index=[code]))[0].iloc[0]
+            if pd.notna(old_value):
+                note = f"données {formula.vintage} : périmètre de l'ancienne commune"
+        rows.append((code, "commune", values[code], why[code], note, "", old_value))
     for level, code in territories.levels():
         data, reasons, how = territories.row(table, level, code)
         if data is None:
-            rows.append((code, level, np.nan, how, "", ""))
+            rows.append((code, level, np.nan, how, "", "", np.nan))
             continue
         value, reason = evaluate(formula, data.to_frame().T, reasons.to_frame().T)
-        rows.append((code, level, value.iloc[0], reason.iloc[0], "", how))
+        rows.append((code, level, value.iloc[0], reason.iloc[0], "", how, np.nan))
     return rows, table

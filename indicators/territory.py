@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geodata import boundaries
-from geodata.cog import FRANCE_CODE, FRANCE_NAME, dept_name, departements, dept_of, region_name
+from geodata.cog import FRANCE_CODE, code_mapping, FRANCE_NAME, dept_name, departements, dept_of, region_name
 from geodata.datadir import find_data_dir
 from geodata.errors import InputError
 from indicators.catalogue import load_catalogue
@@ -27,7 +27,7 @@ LEVELS = ("commune", "departement", "region", "france")
 COLUMNS = [
     "code", "name", "level", "indicator", "theme", "vintage", "value", "unit", "rank", "rank_of",
     "departement_value", "region_value", "france_value", "gap", "previous_vintage", "change",
-    "how", "missing_reason", "note", "source",
+    "how", "missing_reason", "note", "old_perimeter_value", "source",
 ]
 
 
@@ -63,6 +63,16 @@ class Territory:
         if vintage is not None:
             rows = rows[rows["vintage"] == vintage]
         return rows.sort_values("vintage").iloc[-1] if len(rows) else None
+
+    def iris_shapes(self):
+        """IRIS polygons of the département (WGS84), or None; loaded once."""
+        if "_iris_shapes" not in self.__dict__:
+            shapes = boundaries.load_iris(self.data_dir, self.dept)
+            if shapes is not None:
+                mapping = code_mapping(self.events)
+                shapes["commune"] = shapes["commune"].map(lambda c: mapping.get(c, c))
+            self.__dict__["_iris_shapes"] = shapes
+        return self.__dict__["_iris_shapes"]
 
     def name_of(self, code):
         return self.communes.set_index("code")["name"].get(code, code)
@@ -133,10 +143,11 @@ def _tidy(catalogue, territories, names):
         for formula in indicator.formulas:
             rows, table = formula_values(formula, territories)
             source = source_meta()[formula.source]["short"] + f", {formula.vintage}"
-            for code, level, value, reason, note, how in rows:
-                records.append((code, level, indicator.id, indicator.theme, formula.vintage, value, indicator.unit, how, reason, note, source))
+            for code, level, value, reason, note, how, old in rows:
+                records.append((code, level, indicator.id, indicator.theme, formula.vintage, value, indicator.unit, how, reason, note, old, source))
     frame = pd.DataFrame.from_records(
-        records, columns=["code", "level", "indicator", "theme", "vintage", "value", "unit", "how", "missing_reason", "note", "source"]
+        records,
+        columns=["code", "level", "indicator", "theme", "vintage", "value", "unit", "how", "missing_reason", "note", "old_perimeter_value", "source"],
     )
     frame = pd.concat([frame, _evolutions(catalogue, frame)], ignore_index=True)
     frame["name"] = frame["code"].map(names)
@@ -164,7 +175,8 @@ def _evolutions(catalogue, frame):
             out.append({
                 "code": code, "level": level, "indicator": indicator.id, "theme": indicator.theme,
                 "vintage": spec["to"], "value": value, "unit": indicator.unit, "how": "calculée",
-                "missing_reason": reason, "note": "", "source": f"{start['source']} ; {end['source']}",
+                "missing_reason": reason, "note": "", "old_perimeter_value": np.nan,
+                "source": f"{start['source']} ; {end['source']}",
             })
     return pd.DataFrame(out)
 

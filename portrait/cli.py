@@ -74,6 +74,10 @@ def build_parser():
     p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: number of cores)")
     _add_data(p)
     p.set_defaults(func=lambda a: _build(a))
+
+    from portrait import pst
+
+    pst.register(sub)
     return parser
 
 

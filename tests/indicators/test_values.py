@@ -71,7 +71,7 @@ def test_a_median_is_never_averaged(territory, data_dir):
     merged = territory.value("93066", "niveau_vie_median", 2021)
     assert math.isnan(merged["value"])
     assert "fusion" in merged["missing_reason"]
-    assert "ancienne commune" in merged["note"] and "16620" in merged["note"]
+    assert merged["note"] == "données 2021 : périmètre de l'ancienne commune" and merged["old_perimeter_value"] == 16620
     dept_2021 = territory.value("93", "niveau_vie_median", 2021)
     assert math.isnan(dept_2021["value"]) and "non agrégeable" in dept_2021["missing_reason"]
     official = float(raw_filosofi(data_dir, 2019, "DEP")["93"]["MED19"])

@@ -1,0 +1,117 @@
+"""Matplotlib charts of a portrait, drawn from the model's chart data, returned as PNG bytes."""
+
+import io
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from reports.formatting import format_number, format_value  # noqa: E402
+
+# Okabe-Ito colours: distinguishable with colour-blindness and in grey print.
+COMMUNE, DEPARTEMENT, REGION, FRANCE, MUTED = "#0072B2", "#E69F00", "#009E73", "#7F7F7F", "#C8C8C8"
+DPI = 150
+
+plt.rcParams.update({
+    "font.family": "DejaVu Sans", "font.size": 8.5, "axes.spines.top": False, "axes.spines.right": False,
+    "axes.titlesize": 9, "axes.labelsize": 8.5, "legend.fontsize": 8, "legend.frameon": False,
+    "svg.fonttype": "none",
+})
+
+
+def to_png(fig, close=True):
+    """PNG bytes of a figure; close=False keeps it open to be restyled for the next commune."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.08)
+    if close:
+        plt.close(fig)
+    return buffer.getvalue()
+
+
+def _wrap(label, width=34):
+    return "\n".join(textwrap.wrap(label, width))
+
+
+def ages(data):
+    labels = data["labels"]
+    y = np.arange(len(labels))
+    fig, ax = plt.subplots(figsize=(6.3, 2.9))
+    ax.barh(y - 0.2, data["commune"], height=0.38, color=COMMUNE, label=data["names"][0])
+    ax.barh(y + 0.2, data["departement"], height=0.38, color=DEPARTEMENT, label=data["names"][1])
+    for yy, value in zip(y, data["commune"]):
+        ax.text(value + 0.3, yy - 0.2, format_value(value, "%"), va="center", fontsize=7.5)
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlabel("Part de la population (%)")
+    ax.legend(loc="lower right")
+    return to_png(fig)
+
+
+def refs(data):
+    labels = [_wrap(label) for label in data["labels"]]
+    series = [("commune", COMMUNE), ("departement", DEPARTEMENT), ("region", REGION), ("france", FRANCE)]
+    present = [(key, colour, name) for (key, colour), name in zip(series, data["names"]) if any(v is not None for v in data[key])]
+    n = len(labels)
+    height = 0.8 / len(present)
+    fig, ax = plt.subplots(figsize=(6.3, 0.5 + 0.42 * n * max(1, len(present) / 2.2)))
+    y = np.arange(n)
+    for k, (key, colour, name) in enumerate(present):
+        values = [np.nan if v is None else v for v in data[key]]
+        offset = (k - (len(present) - 1) / 2) * height
+        ax.barh(y + offset, values, height=height * 0.95, color=colour, label=name)
+        if key == "commune":
+            for yy, value in zip(y, values):
+                ax.text(value + 0.5, yy + offset, format_value(value, "%"), va="center", fontsize=7, color="#222222")
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlabel("%")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 if n > 3 else -0.3), ncol=len(present))
+    return to_png(fig)
+
+
+def position(data):
+    series = data["series"]
+    fig, axes = plt.subplots(len(series), 1, figsize=(6.3, 0.85 * len(series) + 0.3), squeeze=False)
+    rng = np.random.default_rng(0)
+    for ax, item in zip(axes[:, 0], series):
+        values = np.asarray(item["values"], dtype=float)
+        ax.scatter(values, rng.uniform(-0.25, 0.25, len(values)), s=14, color=MUTED, edgecolor="none", zorder=2)
+        ax.scatter([item["own"]], [0], s=70, color=COMMUNE, edgecolor="white", zorder=4, label=data["name"])
+        ax.annotate(format_value(item["own"], item["unit"]), (item["own"], 0), xytext=(0, 9), textcoords="offset points",
+                    ha="center", fontsize=7.5, color=COMMUNE, fontweight="bold")
+        if item["departement"] is not None:
+            ax.axvline(item["departement"], color=DEPARTEMENT, lw=1.5, zorder=3, label="Département")
+        ax.set_title(item["label"], loc="left", fontsize=8.5)
+        ax.set_yticks([])
+        ax.set_ylim(-0.6, 0.8)
+        ax.spines["left"].set_visible(False)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: format_number(x, 0 if abs(x) >= 10 else 1)))
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return to_png(fig)
+
+
+def iris(data):
+    names = [_wrap(n, 30) for n in data["names"]]
+    values = data["values"]
+    fig, ax = plt.subplots(figsize=(6.3, 0.5 + 0.2 * len(values)))
+    y = np.arange(len(values))
+    ax.barh(y, values, color=COMMUNE, height=0.7)
+    for yy, value in zip(y, values):
+        ax.text(value + max(values) * 0.01, yy, format_value(value, "€"), va="center", fontsize=6.5)
+    ax.set_yticks(y, names, fontsize=6.5)
+    ax.set_xlabel("Revenu déclaré médian par unité de consommation (€ par an)")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: format_number(x, 0)))
+    ax.set_xlim(0, max(values) * 1.18)
+    return to_png(fig)
+
+
+DRAWERS = {"ages": ages, "refs": refs, "position": position, "iris": iris}
+
+
+def draw(chart):
+    return DRAWERS[chart.kind](chart.data)

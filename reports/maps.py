@@ -1,0 +1,123 @@
+"""Static maps for the printed portraits: choropleths of the département and a locator map.
+
+What every commune's portrait shares (outlines, classes, colours) is drawn once
+per indicator; each portrait only adds its commune's outline before saving.
+"""
+
+import mapclassify
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Patch
+
+from geodata.boundaries import to_lambert
+from reports.charts import COMMUNE, to_png
+from reports.formatting import format_number
+
+PALETTES = {"higher_is_worse": "YlOrRd", "higher_is_better": "YlGnBu", "neutral": "PuBu"}
+MISSING_COLOUR = "#EEEEEE"
+DECIMALS = {"%": 1, "€": 0, "ratio": 2}
+
+
+class MapPainter:
+    """Draws the maps of one département; reuses each indicator's base figure across communes."""
+
+    def __init__(self, communes, departements, iris=None):
+        self.communes = to_lambert(communes).set_index("code")
+        self.departements = to_lambert(departements) if departements is not None and len(departements) else None
+        self.iris = to_lambert(iris) if iris is not None else None
+        self._bases = {}
+
+    def _frame(self, ax, geometries):
+        minx, miny, maxx, maxy = geometries.total_bounds
+        pad = 0.04 * max(maxx - minx, maxy - miny)
+        ax.set_xlim(minx - pad, maxx + pad)
+        ax.set_ylim(miny - pad, maxy + pad)
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+
+    def _base(self, data):
+        key = (data["indicator"], data["vintage"])
+        if key in self._bases:
+            return self._bases[key]
+        fig, ax = plt.subplots(figsize=(4.1, 3.9))
+        values = self.communes.index.map(lambda c: data["values"].get(c, np.nan)).to_numpy(dtype=float)
+        known = ~np.isnan(values)
+        k = min(5, max(2, len(np.unique(values[known])) - 1))
+        classes = mapclassify.Quantiles(values[known], k=k)
+        cmap = matplotlib.colormaps[PALETTES.get(data["polarity"], "PuBu")].resampled(k)
+        colours = np.array([MISSING_COLOUR] * len(values), dtype=object)
+        colours[known] = [matplotlib.colors.to_hex(cmap(c)) for c in classes.yb]
+        self.communes.plot(ax=ax, color=list(colours), edgecolor="white", linewidth=0.4)
+        if (~known).any():
+            self.communes[~known].plot(ax=ax, facecolor=MISSING_COLOUR, edgecolor="#999999", hatch="////", linewidth=0.3)
+        self._frame(ax, self.communes)
+        decimals = DECIMALS.get(data["unit"], 1)
+        lower = values[known].min()
+        handles = []
+        for n, upper in enumerate(classes.bins):
+            text = f"{format_number(lower, decimals)} – {format_number(upper, decimals)}"
+            handles.append(Patch(facecolor=cmap(n), edgecolor="#888888", linewidth=0.3, label=text))
+            lower = upper
+        if (~known).any():
+            handles.append(Patch(facecolor=MISSING_COLOUR, hatch="////", edgecolor="#999999", label="n.d."))
+        unit = {"%": "en %", "€": "en €"}.get(data["unit"], data["unit"])
+        ax.legend(handles=handles, title=unit, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, title_fontsize=7.5)
+        self._bases[key] = (fig, ax)
+        return fig, ax
+
+    def choropleth(self, data):
+        fig, ax = self._base(data)
+        artists = []
+        code = data.get("highlight")
+        if code in self.communes.index:
+            outline = self.communes.loc[[code]].boundary
+            before = len(ax.collections)
+            outline.plot(ax=ax, color="black", linewidth=1.6)
+            artists = ax.collections[before:]
+        png = to_png(fig, close=False)
+        for artist in artists:
+            artist.remove()
+        return png
+
+    def locator(self, data):
+        fig, ax = plt.subplots(figsize=(3.4, 3.2))
+        if self.departements is not None:
+            self.departements.plot(ax=ax, color="#E4E4E4", edgecolor="white", linewidth=0.8)
+        self.communes.plot(ax=ax, color="#BFD5E8", edgecolor="white", linewidth=0.4)
+        code = data.get("highlight")
+        if code in self.communes.index:
+            self.communes.loc[[code]].plot(ax=ax, color=COMMUNE, edgecolor="black", linewidth=0.8)
+        self._frame(ax, self.communes.buffer(3000))
+        return to_png(fig)
+
+    def iris_map(self, data):
+        """The commune's IRIS coloured by one IRIS indicator; withheld IRIS hatched."""
+        shapes = self.iris[self.iris["commune"] == data["commune"]].set_index("code")
+        fig, ax = plt.subplots(figsize=(4.6, 4.0))
+        values = shapes.index.map(lambda c: data["values"].get(c, np.nan)).to_numpy(dtype=float)
+        known = ~np.isnan(values)
+        if known.sum() >= 3:
+            k = min(5, len(np.unique(values[known])) - 1)
+            classes = mapclassify.Quantiles(values[known], k=max(k, 2))
+            cmap = matplotlib.colormaps[PALETTES.get(data["polarity"], "PuBu")].resampled(len(classes.bins))
+            shapes[known].plot(ax=ax, color=[cmap(c) for c in classes.yb], edgecolor="white", linewidth=0.5)
+            lower = values[known].min()
+            handles = []
+            for n, upper in enumerate(classes.bins):
+                handles.append(Patch(facecolor=cmap(n), label=f"{format_number(lower, DECIMALS.get(data['unit'], 1))} – {format_number(upper, DECIMALS.get(data['unit'], 1))}"))
+                lower = upper
+        else:
+            handles = []
+        if (~known).any():
+            shapes[~known].plot(ax=ax, facecolor=MISSING_COLOUR, edgecolor="#999999", hatch="////", linewidth=0.4)
+            handles.append(Patch(facecolor=MISSING_COLOUR, hatch="////", edgecolor="#999999", label="valeur non diffusée"))
+        self.communes.loc[[data["commune"]]].boundary.plot(ax=ax, color="black", linewidth=1.2)
+        self._frame(ax, shapes)
+        unit = {"%": "en %", "€": "en €"}.get(data["unit"], data["unit"])
+        ax.legend(handles=handles, title=unit, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, title_fontsize=7.5)
+        return to_png(fig)
+
+    def draw(self, chart):
+        return {"choropleth": self.choropleth, "locator": self.locator, "iris_map": self.iris_map}[chart.kind](chart.data)
+

@@ -1,0 +1,471 @@
+"""The portrait model: everything a portrait says, as data, built from a loaded Territory.
+
+Renderers (HTML, PDF, CSV, charts, maps) only read this model; they never go
+back to the sources.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from indicators.sources import source_meta
+from indicators.territory import fold
+from reports.formatting import MISSING, format_date, format_gap, format_rank, format_value, is_missing
+from reports.phrases import Facts, headline, indicator_sentence, notability, phrase_table
+
+LICENCE = "Licence Ouverte / Open Licence, INSEE / IGN"
+AGE_BANDS = [
+    ("0-14 ans", "P22_POP0014"), ("15-29 ans", "P22_POP1529"), ("30-44 ans", "P22_POP3044"),
+    ("45-59 ans", "P22_POP4559"), ("60-74 ans", "P22_POP6074"), ("75-89 ans", "P22_POP7589"), ("90 ans ou plus", "P22_POP90P"),
+]
+MAP_INDICATORS = ["taux_pauvrete", "niveau_vie_median", "taux_chomage_15_64", "part_familles_monoparentales", "part_locataires_hlm", "part_sans_diplome"]
+
+
+def slugify(name):
+    return "-".join(fold(name).split())
+
+
+@dataclass
+class Cell:
+    text: str
+    note: int | None = None
+    value: float | None = None
+
+
+@dataclass
+class Row:
+    id: str
+    label: str
+    unit: str
+    vintage: int
+    value: Cell
+    departement: Cell
+    region: Cell
+    france: Cell
+    rank: str
+    evolution: str
+    source: str
+    definition: str
+    sentence: object = None
+
+
+@dataclass
+class Chart:
+    id: str
+    kind: str
+    title: str
+    alt: str
+    source: str
+    columns: list
+    rows: list  # the chart's data, shown as a table next to it
+    data: dict = field(default_factory=dict)  # what the drawing needs
+    image: str | None = None
+
+
+@dataclass
+class Section:
+    id: str
+    label: str
+    title: str
+    headline: object
+    rows: list
+    sentences: list
+    charts: list = field(default_factory=list)
+
+    @property
+    def columns(self):
+        """Reference columns with at least one value; the others are said once under the table."""
+        return [level for level in ("region", "france") if any(getattr(r, level).value is not None for r in self.rows)]
+
+    @property
+    def empty_columns(self):
+        return [level for level in ("region", "france") if level not in self.columns]
+
+
+@dataclass
+class Portrait:
+    code: str
+    name: str
+    slug: str
+    dept: str
+    dept_name: str
+    region_name: str
+    date: str
+    vintages: list
+    key_figures: list
+    sections: list
+    notes: list
+    annex: list
+    sources: list
+    perimeter_notes: list
+    maps: list
+    cover_map: Chart | None = None
+    kind: str = "commune"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def folder(self):
+        return f"{self.code}-{self.slug}"
+
+    @property
+    def sentences(self):
+        out = [s.headline for s in self.sections if s.headline]
+        for section in self.sections:
+            out.extend(section.sentences)
+        return out
+
+
+class Notes:
+    """Numbered notes for missing values, one number per distinct reason."""
+
+    def __init__(self):
+        self.numbers = {}
+
+    def cell(self, value, unit, reason, note="", old=None):
+        if is_missing(value):
+            text = reason or "valeur manquante"
+            if note and not is_missing(old):
+                text = f"{text} ; {note} : {format_value(old, unit)}"
+            return Cell(MISSING, self.numbers.setdefault(text, len(self.numbers) + 1), None)
+        if note:
+            return Cell(format_value(value, unit), self.numbers.setdefault(note, len(self.numbers) + 1), value)
+        return Cell(format_value(value, unit), None, value)
+
+    def items(self):
+        return [(n, text) for text, n in self.numbers.items()]
+
+
+def _latest(table, code):
+    rows = table[table["code"] == code].sort_values("vintage")
+    return rows.drop_duplicates("indicator", keep="last").set_index("indicator")
+
+
+def _reference_rows(table, level):
+    return table[table["level"] == level].set_index(["indicator", "vintage"])
+
+
+def _evolution(table, code, indicator, latest_vintage):
+    rows = table[(table["code"] == code) & (table["indicator"] == indicator.id)].dropna(subset=["value"]).sort_values("vintage")
+    if indicator.evolution or len(rows) < 2:
+        return ""
+    first, last = rows.iloc[0], rows.iloc[-1]
+    if last["vintage"] != latest_vintage or first["vintage"] == last["vintage"]:
+        return ""
+    if indicator.is_rate:
+        change = format_value(last["value"] - first["value"], "points")
+    else:
+        change = format_value((last["value"] / first["value"] - 1) * 100, "%", decimals=1)
+        change = change if change.startswith("−") else "+" + change
+    return f"{change} depuis {int(first['vintage'])}"
+
+
+def _facts(indicator, row):
+    return Facts(indicator.id, row["value"], row["departement_value"], row["rank"], row["rank_of"], indicator.is_rate, indicator.unit)
+
+
+COUNT_UNITS = {"ménages", "logements"}
+MAX_FINDINGS = 4
+
+
+def _findings(rows):
+    """The most notable sentences of a section, counts of households and dwellings left out."""
+    sentences = [r.sentence for r in rows if r.sentence is not None and r.unit not in COUNT_UNITS]
+    ranked = sorted(sentences, key=lambda s: -notability(s.facts))
+    keep = set(id(s) for s in ranked[:MAX_FINDINGS])
+    return [s for s in sentences if id(s) in keep]
+
+
+def build_rows(territory, code, theme, notes):
+    table = territory.table
+    latest = _latest(table, code)
+    refs = {level: _reference_rows(table, level) for level in ("departement", "region", "france")}
+    rows = []
+    for indicator in territory.catalogue.by_theme(theme):
+        if indicator.id not in latest.index:
+            continue
+        row = latest.loc[indicator.id]
+        cells = {}
+        for level in ("departement", "region", "france"):
+            ref = refs[level].loc[(indicator.id, row["vintage"])] if (indicator.id, row["vintage"]) in refs[level].index else None
+            if ref is None:
+                cells[level] = Cell(MISSING, notes.numbers.setdefault("territoire absent des sources", len(notes.numbers) + 1))
+            else:
+                cells[level] = notes.cell(ref["value"], indicator.unit, ref["missing_reason"])
+        facts = _facts(indicator, row)
+        rows.append(Row(
+            indicator.id, indicator.label, indicator.unit, int(row["vintage"]),
+            notes.cell(row["value"], indicator.unit, row["missing_reason"], row["note"], row["old_perimeter_value"]),
+            cells["departement"], cells["region"], cells["france"],
+            format_rank(row["rank"], row["rank_of"]) if not is_missing(row["value"]) else MISSING,
+            _evolution(table, code, indicator, row["vintage"]), row["source"], indicator.definition,
+            None if is_missing(row["value"]) else indicator_sentence(facts, indicator.label, indicator.unit),
+        ))
+    return rows
+
+
+def _section_headline(territory, code, theme):
+    latest = _latest(territory.table, code)
+    best, best_score = None, 0.0
+    for indicator_id in phrase_table()["headline_candidates"].get(theme, []):
+        if indicator_id not in latest.index or is_missing(latest.loc[indicator_id, "value"]):
+            continue
+        facts = _facts(territory.catalogue[indicator_id], latest.loc[indicator_id])
+        sentence = headline(facts)
+        score = notability(facts)
+        if sentence and (best is None or score > best_score):
+            best, best_score = sentence, score
+    return best
+
+
+def _theme_chart(territory, code, theme, rows, dept_name, region_name):
+    """Commune against its references, for the theme's rates."""
+    data = [r for r in rows if r.unit == "%" and r.value.value is not None]
+    if not data:
+        return None
+    columns = ["Indicateur", "Année", territory.name_of(code), dept_name, region_name or "Région", "France métropolitaine"]
+    table_rows = [[r.label, r.vintage, r.value.text, r.departement.text, r.region.text, r.france.text] for r in data]
+    series = {
+        "labels": [r.label for r in data],
+        "commune": [r.value.value for r in data],
+        "departement": [r.departement.value for r in data],
+        "region": [r.region.value for r in data],
+        "france": [r.france.value for r in data],
+        "names": [territory.name_of(code), dept_name, region_name or "Région", "France métropolitaine"],
+    }
+    label = territory.catalogue.themes[theme]
+    highest = max(data, key=lambda r: r.value.value)
+    alt = (
+        f"Diagramme en barres : {len(data)} indicateurs en % du thème {label.lower()}, "
+        f"pour {territory.name_of(code)} et ses territoires de référence. Valeur la plus élevée : "
+        f"{highest.label.lower()}, {highest.value.text}."
+    )
+    sources = sorted({r.source for r in data})
+    return Chart(f"refs-{theme}", "refs", f"{label} : la commune et ses références", alt, " ; ".join(sources), columns, table_rows, series)
+
+
+def _position_chart(territory, code, theme):
+    """Each commune as a dot for the theme's headline indicators, the portrait's commune highlighted."""
+    table = territory.table
+    ids = [i for i in phrase_table()["headline_candidates"].get(theme, []) if i in territory.catalogue.indicators][:4]
+    series, rows, sources = [], [], []
+    for indicator_id in ids:
+        indicator = territory.catalogue[indicator_id]
+        latest_vintage = table[(table["indicator"] == indicator_id) & (table["level"] == "commune") & table["value"].notna()]["vintage"].max()
+        if is_missing(latest_vintage):
+            continue
+        sub = table[(table["indicator"] == indicator_id) & (table["vintage"] == latest_vintage)]
+        communes = sub[sub["level"] == "commune"].dropna(subset=["value"])
+        own = communes[communes["code"] == code]
+        if own.empty:
+            continue
+        dept = sub[sub["level"] == "departement"]["value"]
+        sources.append(own["source"].iloc[0])
+        series.append({
+            "label": f"{indicator.label} ({int(latest_vintage)})", "unit": indicator.unit,
+            "values": communes["value"].tolist(), "own": float(own["value"].iloc[0]),
+            "departement": float(dept.iloc[0]) if len(dept) and not is_missing(dept.iloc[0]) else None,
+        })
+        rows.append([indicator.label, int(latest_vintage), format_value(own["value"].iloc[0], indicator.unit),
+                     format_rank(own["rank"].iloc[0], own["rank_of"].iloc[0]),
+                     format_value(communes["value"].min(), indicator.unit), format_value(communes["value"].max(), indicator.unit)])
+    if not series:
+        return None
+    name = territory.name_of(code)
+    alt = f"Nuage de points : position de {name} parmi les {len(territory.communes)} communes du département pour " + ", ".join(
+        f"{r[0].lower()} ({r[3]})" for r in rows) + "."
+    return Chart(
+        f"position-{theme}", "position", "Position parmi les communes du département", alt,
+        " ; ".join(sources), ["Indicateur", "Année", name, "Rang", "Minimum", "Maximum"], rows, {"series": series, "name": name},
+    )
+
+
+def _ages_chart(territory, code):
+    table = territory.tables.get(("rp_dossier", 2022))
+    if table is None or code not in table.data.index:
+        return None
+    variables = [v for _, v in AGE_BANDS]
+    own = table.data.loc[code, variables]
+    members = [c for c in territory.communes["code"] if c in table.data.index]
+    dept = table.data.loc[members, variables].sum()
+    if own.isna().any() or own.sum() == 0:
+        return None
+    own_share, dept_share = own / own.sum() * 100, dept / dept.sum() * 100
+    rows = [[label, format_value(own_share[v], "%"), format_value(dept_share[v], "%")] for label, v in AGE_BANDS]
+    name = territory.name_of(code)
+    young = own_share["P22_POP0014"] - dept_share["P22_POP0014"]
+    alt = (
+        f"Barres horizontales : répartition de la population par âge en 2022, {name} et {territory.name}. "
+        f"Les moins de 15 ans représentent {rows[0][1]} de la population de la commune, contre {rows[0][2]} dans le département."
+    )
+    return Chart(
+        "ages", "ages", "Population par tranche d'âge en 2022", alt, f"{source_meta()['rp_dossier']['short']}, 2022",
+        ["Tranche d'âge", name, territory.name], rows,
+        {"labels": [label for label, _ in AGE_BANDS], "commune": own_share.tolist(), "departement": dept_share.tolist(),
+         "names": [name, territory.name], "young_gap": young},
+    )
+
+
+def _iris_chart(territory, code):
+    iris = territory.iris.get(("filosofi_iris", 2021))
+    if iris is None:
+        return None
+    mask = (iris.parent == code).to_numpy()
+    sub = iris.data[mask]
+    if sub.empty:
+        return None
+    medians = sub["DEC_MED"].sort_values()
+    shapes = territory.iris_shapes()
+    names = dict(zip(shapes["code"], shapes["name"])) if shapes is not None else {}
+    rows = [[names.get(c, c), format_value(v, "€") if not is_missing(v) else f"{MISSING} ({iris.reasons.loc[c, 'DEC_MED'] or 'valeur manquante'})",
+             format_value(sub.loc[c, "DEC_TP60"], "%")] for c, v in medians.items()]
+    known = medians.dropna()
+    if known.empty:
+        return None
+    alt = (
+        f"Barres horizontales : revenu déclaré médian par unité de consommation dans les {len(sub)} IRIS de "
+        f"{territory.name_of(code)} en 2021, de {format_value(known.min(), '€')} à {format_value(known.max(), '€')}."
+    )
+    return Chart(
+        "iris-revenus", "iris", "Revenu déclaré médian par IRIS en 2021", alt, f"{source_meta()['filosofi_iris']['short']}, 2021",
+        ["IRIS", "Revenu déclaré médian (€/UC)", "Taux de pauvreté (revenu déclaré)"], rows,
+        {"names": [names.get(c, c) for c in known.index], "values": known.tolist()},
+    )
+
+
+def _iris_maps(territory, code):
+    """Static IRIS maps of the commune, with the IRIS of the data that the contours do not match."""
+    iris = territory.iris.get(("filosofi_iris", 2021))
+    shapes = territory.iris_shapes()
+    if iris is None or shapes is None:
+        return []
+    mask = (iris.parent == code).to_numpy()
+    sub = iris.data[mask]
+    drawn = set(shapes.loc[shapes["commune"] == code, "code"])
+    if sub.empty or not drawn:
+        return []
+    unmatched = sorted(set(sub.index) - drawn)
+    charts = []
+    for variable, label, unit, polarity in (("DEC_MED", "Revenu déclaré médian par unité de consommation", "€", "higher_is_better"),
+                                             ("DEC_TP60", "Taux de pauvreté (revenu déclaré)", "%", "higher_is_worse")):
+        values = {c: v for c, v in sub[variable].items() if not is_missing(v)}
+        withheld = len(drawn) - len(set(values) & drawn)
+        alt = (f"Carte des {len(drawn)} IRIS de {territory.name_of(code)} : {label.lower()} en 2021. "
+               f"{withheld} IRIS sans valeur diffusée sont hachurés.")
+        charts.append(Chart(
+            f"iris-{variable.lower()}", "iris_map", f"{label} par IRIS (2021)", alt,
+            f"{source_meta()['filosofi_iris']['short']}, 2021 ; IGN, Contours IRIS", [], [],
+            {"commune": code, "values": values, "unit": unit, "polarity": polarity, "unmatched": unmatched, "withheld": withheld},
+        ))
+    return charts
+
+
+def _map_chart(territory, code, indicator_id):
+    indicator = territory.catalogue[indicator_id]
+    table = territory.table
+    sub = table[(table["indicator"] == indicator_id) & (table["level"] == "commune") & table["value"].notna()]
+    if sub.empty:
+        return None
+    vintage = int(sub["vintage"].max())
+    sub = table[(table["indicator"] == indicator_id) & (table["level"] == "commune") & (table["vintage"] == vintage)]
+    own = sub[sub["code"] == code]
+    own_text = format_value(own["value"].iloc[0], indicator.unit) if len(own) else MISSING
+    alt = (
+        f"Carte des communes du département : {indicator.label.lower()} en {vintage}, en classes de couleur. "
+        f"{territory.name_of(code) if code else territory.name} est entourée"
+        + (f" ; sa valeur est {own_text}." if code else ".")
+    )
+    return Chart(
+        f"carte-{indicator_id}", "choropleth", f"{indicator.label} ({vintage})", alt,
+        f"{sub['source'].iloc[0]} ; IGN, Admin Express", [], [],
+        {"indicator": indicator_id, "vintage": vintage, "unit": indicator.unit, "polarity": indicator.polarity,
+         "values": dict(zip(sub["code"], sub["value"])), "highlight": code, "label": indicator.label},
+    )
+
+
+def _annex(territory, used):
+    rows = []
+    for indicator in territory.catalogue:
+        if indicator.id not in used:
+            continue
+        formulas = "; ".join(f"{f.vintage} : {f.display}" for f in indicator.formulas) or (
+            f"différence entre {indicator.evolution['from']} et {indicator.evolution['to']}"
+        )
+        sources = ", ".join(source_meta()[s]["short"] for s in indicator.sources) or "calculé"
+        rows.append({
+            "label": indicator.label, "definition": indicator.definition, "unit": indicator.unit,
+            "vintages": ", ".join(str(v) for v in indicator.vintages), "sources": sources,
+            "aggregation": indicator.aggregation, "formula": formulas,
+        })
+    return rows
+
+
+def _sources(territory):
+    seen = {}
+    for (family, vintage), table in territory.tables.items():
+        meta = source_meta()[family]
+        seen.setdefault(family, {"title": meta["title"], "licence": meta["licence"], "vintages": set(), "files": set()})
+        seen[family]["vintages"].add(vintage)
+        seen[family]["files"].update(p.name for p in table.paths)
+    return [
+        {"title": s["title"], "licence": s["licence"], "vintages": ", ".join(str(v) for v in sorted(s["vintages"])), "files": ", ".join(sorted(s["files"]))}
+        for s in seen.values()
+    ]
+
+
+def _perimeter_notes(territory, code):
+    notes = set()
+    for table in territory.tables.values():
+        if code in table.notes:
+            notes.add(table.notes[code])
+    for event in territory.events:
+        if event.into == code:
+            notes.add(
+                f"Commune issue de la {event.describe()}. Les données publiées avant la fusion ont été recalculées "
+                "sur le périmètre actuel (effectifs additionnés, taux recalculés) ; les médianes et déciles, "
+                "qui ne s'additionnent pas, restent non disponibles et leur valeur sur l'ancien périmètre est donnée en note."
+            )
+    return sorted(notes)
+
+
+def build_portrait(territory, code, today=None):
+    """The model of one commune's portrait."""
+    today = today or dt.date.today()
+    name = territory.name_of(code)
+    notes = Notes()
+    sections = []
+    for theme, label in territory.catalogue.themes.items():
+        rows = build_rows(territory, code, theme, notes)
+        head = _section_headline(territory, code, theme)
+        section = Section(theme, label, head.text if head else label, head, rows, _findings(rows))
+        charts = []
+        if theme == "demographie":
+            charts.append(_ages_chart(territory, code))
+        charts.append(_theme_chart(territory, code, theme, rows, territory.name, territory.region_name))
+        charts.append(_position_chart(territory, code, theme))
+        if theme == "revenus":
+            charts.append(_iris_chart(territory, code))
+            charts.extend(_iris_maps(territory, code))
+        section.charts = [c for c in charts if c is not None]
+        sections.append(section)
+    latest = _latest(territory.table, code)
+    key_figures = []
+    for indicator in territory.catalogue:
+        if indicator.key and indicator.id in latest.index:
+            row = latest.loc[indicator.id]
+            detail = format_rank(row["rank"], row["rank_of"]) if not is_missing(row["value"]) else row["missing_reason"].split(" : ")[0].split(" (")[0]
+            ref = "" if is_missing(row["departement_value"]) else f"département : {format_value(row['departement_value'], indicator.unit)}"
+            key_figures.append({
+                "label": indicator.label, "value": format_value(row["value"], indicator.unit), "vintage": int(row["vintage"]),
+                "rank": detail, "reference": ref,
+            })
+    used = {r.id for s in sections for r in s.rows}
+    vintages = sorted({int(v) for v in territory.table[territory.table["code"] == code]["vintage"].dropna()})
+    maps = [m for m in (_map_chart(territory, code, i) for i in MAP_INDICATORS if i in territory.catalogue.indicators) if m]
+    cover = Chart("situation", "locator", f"{name} dans son département", f"Carte de situation : {name} dans le département {territory.name}, entouré des départements voisins en gris.", "IGN, Admin Express", [], [], {"highlight": code})
+    return Portrait(
+        code, name, slugify(name), territory.dept, territory.name, territory.region_name or "", format_date(today),
+        vintages, key_figures, sections, notes.items(), _annex(territory, used), _sources(territory),
+        _perimeter_notes(territory, code), maps, cover,
+    )

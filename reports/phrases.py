@@ -1,0 +1,130 @@
+"""Sentences from figures, driven by the declarative phrase table (data/phrases.yaml).
+
+Each Sentence keeps the facts it was chosen on (position, gap class, sign), so
+tests can check every sentence against the numbers.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from reports.formatting import format_rank, format_value, is_missing
+
+PHRASES = Path(__file__).parent / "data" / "phrases.yaml"
+
+
+@dataclass(frozen=True)
+class Facts:
+    indicator: str
+    value: float
+    ref: float | None
+    rank: float | None
+    rank_of: float | None
+    is_rate: bool
+    unit: str = ""
+
+    @property
+    def position(self):
+        if is_missing(self.rank) or is_missing(self.rank_of):
+            return None
+        n, r = int(self.rank_of), int(self.rank)
+        edge = max(3, round(n * 0.1))
+        if r <= edge:
+            return "top"
+        if r > n - edge:
+            return "bottom"
+        if r <= n / 3:
+            return "high"
+        if r > 2 * n / 3:
+            return "low"
+        return "middle"
+
+    @property
+    def gap(self):
+        if is_missing(self.ref) or is_missing(self.value):
+            return None
+        limits = phrase_table()["thresholds"]
+        if self.unit == "% par an":
+            delta, close, notable = self.value - self.ref, limits["growth_close"], limits["growth_notable"]
+        elif self.is_rate:
+            delta, close, notable = self.value - self.ref, limits["rate_close"], limits["rate_notable"]
+        else:
+            if self.ref == 0:
+                return None
+            delta, close, notable = self.value / self.ref - 1, limits["ratio_close"], limits["ratio_notable"]
+        if abs(delta) < close:
+            return "close"
+        if delta >= notable:
+            return "well_above"
+        if delta <= -notable:
+            return "well_below"
+        return "above" if delta > 0 else "below"
+
+    @property
+    def sign(self):
+        return None if is_missing(self.value) else ("negative" if self.value < 0 else "positive")
+
+    def holds(self, when):
+        return all(getattr(self, key) == wanted for key, wanted in when.items())
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    facts: Facts
+    when: dict
+
+
+@lru_cache(maxsize=None)
+def phrase_table(path=PHRASES):
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+
+
+def _first(rules, facts):
+    return next((rule for rule in rules if facts.holds(rule["when"])), None)
+
+
+def headline(facts):
+    """A section title from its most notable indicator, or None when nothing stands out."""
+    table = phrase_table()
+    if facts.indicator.startswith("evol_pop"):
+        rule = _first(table["growth_headline"], facts)
+        return Sentence(rule["text"], facts, rule["when"]) if rule else None
+    noun = table["nouns"].get(facts.indicator)
+    rule = _first(table["headline"], facts)
+    if noun is None or rule is None:
+        return None
+    feminine = noun["feminine"]
+    text = rule["text"].format(
+        Noun=noun["noun"][0].upper() + noun["noun"][1:], e="e" if feminine else "", celui="celle" if feminine else "celui"
+    )
+    return Sentence(text, facts, rule["when"])
+
+
+def indicator_sentence(facts, label, unit):
+    rule = _first(phrase_table()["indicator"], facts)
+    if rule is None:
+        return None
+    text = rule["text"].format(
+        label=label, value=format_value(facts.value, unit), ref=format_value(facts.ref, unit),
+        rank=format_rank(facts.rank, facts.rank_of),
+    )
+    return Sentence(text, facts, rule["when"])
+
+
+def notability(facts):
+    """How far from ordinary: used to pick a theme's headline."""
+    score = 0.0
+    position = facts.position
+    if position in ("top", "bottom"):
+        score += 2
+    elif position in ("high", "low"):
+        score += 0.5
+    gap = facts.gap
+    if gap in ("well_above", "well_below"):
+        score += 1.5
+    elif gap in ("above", "below"):
+        score += 0.5
+    return score
