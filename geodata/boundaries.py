@@ -203,3 +203,15 @@ def to_lambert(gdf):
 
 def to_web(gdf):
     return gdf.to_crs(WEB_CRS)
+
+
+def neighbours(communes, tolerance_m=5):
+    """Codes of the communes that share a border with each commune (Lambert-93, small tolerance)."""
+    lambert = to_lambert(communes).reset_index(drop=True)
+    grown = lambert.geometry.buffer(tolerance_m)
+    index = lambert.sindex
+    out = {}
+    for n, shape in enumerate(grown):
+        hits = index.query(shape, predicate="intersects")
+        out[lambert.loc[n, "code"]] = sorted(lambert.loc[h, "code"] for h in hits if h != n)
+    return out

@@ -15,8 +15,9 @@ from geodata import boundaries
 from indicators import load_territory
 from portrait.files import inside, prepare_directory, write_atomic
 from reports import charts
+from reports import webmap
 from reports.maps import MapPainter
-from reports.model import build_portrait
+from reports.model import build_portrait, slugify
 from reports.render import STATIC, Renderer
 
 CSV_COLUMNS = [
@@ -33,7 +34,14 @@ class Context:
     out: object
     formats: set
     painter: MapPainter
+    folders: dict = field(default_factory=dict)
+    neighbours: dict = field(default_factory=dict)
+    tiles: tuple = (None, None)
     renderer: Renderer = field(default_factory=Renderer)
+
+    @property
+    def data_script(self):
+        return f"assets/carte-{self.territory.dept}.js"
 
 
 _CONTEXT = None
@@ -68,7 +76,8 @@ def build_commune(context, code):
     if "html" in context.formats:
         for name, png in images.items():
             written[name] = write_atomic(folder / name, png)
-        html = context.renderer.html("portrait.html", p=portrait)
+        web = write_web_maps(context, portrait, folder, written)
+        html = context.renderer.html("portrait.html", p=portrait, web=web)
         written["index.html"] = write_atomic(folder / "index.html", html)
     if "pdf" in context.formats:
         pdf = context.renderer.pdf("portrait.html", images, p=portrait)
@@ -78,12 +87,48 @@ def build_commune(context, code):
     return code, portrait.name, portrait.folder, written, time.perf_counter() - started
 
 
+def write_web_maps(context, portrait, folder, written):
+    """The commune's interactive maps (communes, IRIS); returns what the page template needs."""
+    tiles, attribution = context.tiles
+    code = portrait.code
+    page = webmap.map_page(
+        f"Carte — {portrait.name}", [f"../{context.data_script}"], "PORTRAIT_COMMUNES",
+        {"highlight": code, "linkPrefix": "../"}, "../", tiles, attribution,
+    )
+    written["carte.html"] = write_atomic(folder / "carte.html", page)
+    iris = webmap.iris_data(context.territory, code, context.territory.iris_shapes())
+    if iris:
+        written["iris.js"] = write_atomic(folder / "iris.js", webmap.js_data("PORTRAIT_IRIS", iris))
+        page = webmap.map_page(
+            f"IRIS — {portrait.name}", ["iris.js"], "PORTRAIT_IRIS",
+            {"hatchMissing": True, "missingLabel": "valeur non diffusée"}, "../", tiles, attribution,
+        )
+        written["carte-iris.html"] = write_atomic(folder / "carte-iris.html", page)
+    names = dict(zip(context.territory.communes["code"], context.territory.communes["name"]))
+    neighbours = [{"name": names[c], "folder": context.folders[c]} for c in context.neighbours.get(code, []) if c in context.folders]
+    return {"commune_map": "carte.html", "iris_map": "carte-iris.html" if iris else None, "iris": iris, "neighbours": neighbours}
+
+
 def _worker(code):
     return build_commune(_CONTEXT, code)
 
 
+def write_shared_assets(context, shapes):
+    """Leaflet, our scripts and the département's map data, shared by every page."""
+    assets = prepare_directory(context.out / "assets")
+    write_atomic(assets / "portrait.css", (STATIC / "portrait.css").read_bytes())
+    for name, data in webmap.leaflet_assets().items():
+        prepare_directory((assets / name).parent)
+        write_atomic(assets / name, data)
+    data = webmap.departement_data(context.territory, shapes, context.folders)
+    return write_atomic(context.out / context.data_script, webmap.js_data("PORTRAIT_COMMUNES", data))
+
+
 def write_departement_page(context, folders):
     territory = context.territory
+    tiles, attribution = context.tiles
+    page = webmap.map_page(f"Carte — {territory.name}", [context.data_script], "PORTRAIT_COMMUNES", {"linkPrefix": ""}, "", tiles, attribution)
+    write_atomic(context.out / "carte.html", page)
     from reports.model import _map_chart
 
     chart = _map_chart(territory, None, "taux_pauvrete")
@@ -107,18 +152,22 @@ def write_departement_page(context, folders):
     write_atomic(context.out / "index.html", html)
 
 
-def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_dir=None, jobs=None, log=print):
-    """Build the portraits of a département (all communes, or the given codes or names)."""
+def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_dir=None, jobs=None, log=print, tiles=None, attribution=None):
+    """Build the portraits of a département (all communes, or the given codes or names).
+
+    `tiles` is an optional tile URL template for the web maps (none by default: the pages work offline).
+    """
     global _CONTEXT
     started = time.perf_counter()
     territory = load_territory(dept, data_dir)
     codes = [territory.commune(c) for c in communes] if communes else list(territory.communes["code"])
     out = prepare_directory(out).resolve()
-    assets = prepare_directory(out / "assets")
-    write_atomic(assets / "portrait.css", (STATIC / "portrait.css").read_bytes())
     shapes = boundaries.load_communes(territory.data_dir, territory.dept, territory.events)
     painter = MapPainter(shapes, boundaries.load_departements(territory.data_dir), territory.iris_shapes())
-    _CONTEXT = Context(territory, out, set(formats), painter)
+    built = set(codes) | {c for c in territory.communes["code"] if any(out.glob(f"{c}-*/index.html"))}
+    folders = {c: f"{c}-{slugify(n)}" for c, n in zip(territory.communes["code"], territory.communes["name"]) if c in built}
+    _CONTEXT = Context(territory, out, set(formats), painter, folders, boundaries.neighbours(shapes), (tiles, attribution))
+    shared = write_shared_assets(_CONTEXT, shapes)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(codes)))
     log(f"Portraits de {territory.name} ({territory.dept}) : {len(codes)} commune(s), {jobs} processus, sortie {out}")
     results = []
@@ -136,15 +185,12 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
-    folders = {code: folder for code, _, folder, _, _ in results}
-    for code in territory.communes["code"]:
-        if code not in folders:
-            match = next((p.name for p in out.glob(f"{code}-*") if p.is_dir()), None)
-            if match:
-                folders[code] = match
     write_departement_page(_CONTEXT, folders)
     total = sum(sum(w.values()) for _, _, _, w, _ in results)
     pdfs = [size for _, _, _, w, _ in results for name, size in w.items() if name.endswith(".pdf")]
+    pages = [w.get("index.html", 0) + w.get("carte.html", 0) + w.get("carte-iris.html", 0) + w.get("iris.js", 0) for *_, w, _ in results]
+    if pages and any(pages):
+        log(f"Page d'une commune : {min(pages) / 1e3:.0f} à {max(pages) / 1e3:.0f} ko (HTML et cartes), plus {shared / 1e3:.0f} ko de données cartographiques partagées.")
     log(
         f"Écrit : {len(results)} portrait(s) dans {out} ({total / 1e6:.1f} Mo"
         + (f", PDF de {min(pdfs) / 1e3:.0f} à {max(pdfs) / 1e3:.0f} ko" if pdfs else "")

@@ -148,7 +148,7 @@ def _reference_rows(table, level):
 
 def _evolution(table, code, indicator, latest_vintage):
     rows = table[(table["code"] == code) & (table["indicator"] == indicator.id)].dropna(subset=["value"]).sort_values("vintage")
-    if indicator.evolution or len(rows) < 2:
+    if getattr(indicator, "derivations", None) or indicator.evolution or len(rows) < 2:
         return ""
     first, last = rows.iloc[0], rows.iloc[-1]
     if last["vintage"] != latest_vintage or first["vintage"] == last["vintage"]:
@@ -389,9 +389,7 @@ def _annex(territory, used):
     for indicator in territory.catalogue:
         if indicator.id not in used:
             continue
-        formulas = "; ".join(f"{f.vintage} : {f.display}" for f in indicator.formulas) or (
-            f"différence entre {indicator.evolution['from']} et {indicator.evolution['to']}"
-        )
+        formulas = "; ".join(f"{f.vintage} : {f.display}" for f in tuple(indicator.formulas) + tuple(getattr(indicator, "derivations", ())))
         sources = ", ".join(source_meta()[s]["short"] for s in indicator.sources) or "calculé"
         rows.append({
             "label": indicator.label, "definition": indicator.definition, "unit": indicator.unit,

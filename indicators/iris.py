@@ -1,0 +1,35 @@
+"""IRIS-level indicators (declared in data/iris.yaml), for the sub-commune maps."""
+
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from indicators.catalogue import _formula
+from indicators.compute import evaluate
+
+IRIS_CATALOGUE = Path(__file__).parent / "data" / "iris.yaml"
+
+
+@lru_cache(maxsize=None)
+def iris_catalogue(path=IRIS_CATALOGUE):
+    entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return tuple((entry, _formula(entry, f"IRIS indicator {entry['id']}")) for entry in entries)
+
+
+def iris_values(territory, commune):
+    """Tidy IRIS values of one commune: iris, indicator, value, missing_reason."""
+    frames = []
+    for entry, formula in iris_catalogue():
+        table = territory.iris.get((formula.source, formula.vintage))
+        if table is None:
+            continue
+        mask = (table.parent == commune).to_numpy()
+        if not mask.any():
+            continue
+        values, reasons = evaluate(formula, table.data[mask], table.reasons[mask])
+        frames.append(pd.DataFrame({"iris": values.index, "indicator": entry["id"], "value": values.to_numpy(), "missing_reason": reasons.to_numpy()}))
+    if not frames:
+        return pd.DataFrame(columns=["iris", "indicator", "value", "missing_reason"])
+    return pd.concat(frames, ignore_index=True)
