@@ -10,14 +10,19 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
 
 from geodata import boundaries
+from geodata.errors import InputError
 from indicators import load_territory
 from portrait.files import inside, prepare_directory, write_atomic
 from reports import charts
 from reports import webmap
 from reports.maps import MapPainter
 from reports.model import build_portrait, slugify
+from reports.pst_view import pst_view
 from reports.render import STATIC, Renderer
 
 CSV_COLUMNS = [
@@ -37,6 +42,7 @@ class Context:
     folders: dict = field(default_factory=dict)
     neighbours: dict = field(default_factory=dict)
     tiles: tuple = (None, None)
+    pst: dict = field(default_factory=dict)
     renderer: Renderer = field(default_factory=Renderer)
 
     @property
@@ -72,15 +78,19 @@ def build_commune(context, code):
     portrait = build_portrait(territory, code)
     folder = prepare_directory(inside(context.out, portrait.folder))
     images = draw_images(portrait, context.painter)
+    pst = pst_view(context.pst.get(code), territory, code)
+    if pst and pst["timeline"]:
+        pst["timeline"].image = f"{pst['timeline'].id}.png"
+        images[pst["timeline"].image] = charts.draw(pst["timeline"])
     written = {}
     if "html" in context.formats:
         for name, png in images.items():
             written[name] = write_atomic(folder / name, png)
         web = write_web_maps(context, portrait, folder, written)
-        html = context.renderer.html("portrait.html", p=portrait, web=web)
+        html = context.renderer.html("portrait.html", p=portrait, web=web, pst=pst)
         written["index.html"] = write_atomic(folder / "index.html", html)
     if "pdf" in context.formats:
-        pdf = context.renderer.pdf("portrait.html", images, p=portrait)
+        pdf = context.renderer.pdf("portrait.html", images, p=portrait, pst=pst)
         written[f"portrait-{portrait.folder}.pdf"] = write_atomic(folder / f"portrait-{portrait.folder}.pdf", pdf)
     if "csv" in context.formats:
         written[f"indicateurs-{portrait.folder}.csv"] = write_atomic(folder / f"indicateurs-{portrait.folder}.csv", commune_csv(territory, code))
@@ -146,27 +156,94 @@ def write_departement_page(context, folders):
         })
     html = context.renderer.html(
         "departement.html", asset_prefix="", t=territory, rows=rows, key=[territory.catalogue[i] for i in key_ids], map=chart,
+        has_projects=bool(context.pst),
     )
     for name, png in images.items():
         write_atomic(context.out / name, png)
     write_atomic(context.out / "index.html", html)
 
 
-def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_dir=None, jobs=None, log=print, tiles=None, attribution=None):
+def load_pst_files(pst_dir, territory):
+    """Every PST file, checked before anything is written; {} when there is no PST directory."""
+    from portrait import pst
+
+    directory = Path(pst_dir) if pst_dir else pst.default_directory(territory.data_dir)
+    if pst_dir and not directory.is_dir():
+        raise InputError(directory, "PST directory does not exist")
+    if not directory.is_dir():
+        return {}, None
+    known = set(territory.communes["code"])
+    files = {p.stem: p for p in pst.pst_files(directory)}
+    ours = {code: path for code, path in files.items() if code in known}
+    checked = pst.load_directory(directory, None)
+    return {code: checked[code] for code in ours if code in checked}, directory
+
+
+def write_projects_page(context):
+    """The list of every shared project of the département, and the follow-up tables as CSV and XLSX."""
+    territory = context.territory
+    projects, actions = [], []
+    for code, pst in sorted(context.pst.items()):
+        view = pst_view(pst, territory, code)
+        name = territory.name_of(code)
+        for project in view["projects"]:
+            projects.append({**project, "commune": name, "folder": context.folders.get(code), "example": view["example"]})
+        for action in view["actions"]:
+            actions.append({"commune": name, "code": code, **action})
+    html = context.renderer.html("projets.html", asset_prefix="", t=territory, projects=projects)
+    write_atomic(context.out / "projets.html", html)
+    columns = ["code", "commune", "id", "action", "owner", "due", "status", "overdue", "comment"]
+    headers = ["code", "commune", "action_id", "action", "responsable", "echeance", "statut", "en_retard", "commentaire"]
+    rows = [[a[c] if c != "overdue" else ("oui" if a["overdue"] else "non") for c in columns] for a in actions]
+    frame = pd.DataFrame(rows, columns=headers)
+    write_atomic(context.out / "suivi-pst.csv", frame.to_csv(index=False, lineterminator="\n"))
+    write_atomic(context.out / "suivi-pst.xlsx", _xlsx(frame))
+    return len(projects), len(actions)
+
+
+def _xlsx(frame):
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Suivi PST"
+    sheet.append(list(frame.columns))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    late = PatternFill("solid", fgColor="FBE0D6")
+    for row in frame.itertuples(index=False):
+        sheet.append([str(v) for v in row])
+        if row.en_retard == "oui":
+            for cell in sheet[sheet.max_row]:
+                cell.fill = late
+    for column, width in zip("ABCDEFGHI", (8, 22, 24, 60, 30, 18, 12, 10, 40)):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_dir=None, jobs=None, log=print,
+          tiles=None, attribution=None, pst_dir=None):
     """Build the portraits of a département (all communes, or the given codes or names).
 
-    `tiles` is an optional tile URL template for the web maps (none by default: the pages work offline).
+    `tiles` is an optional tile URL template for the web maps (none by default: the pages work offline);
+    `pst_dir` the directory of PST files (default: ./pst, else pst/ in the data directory).
     """
     global _CONTEXT
     started = time.perf_counter()
     territory = load_territory(dept, data_dir)
     codes = [territory.commune(c) for c in communes] if communes else list(territory.communes["code"])
+    pst_files, pst_dir = load_pst_files(pst_dir, territory)
     out = prepare_directory(out).resolve()
     shapes = boundaries.load_communes(territory.data_dir, territory.dept, territory.events)
     painter = MapPainter(shapes, boundaries.load_departements(territory.data_dir), territory.iris_shapes())
     built = set(codes) | {c for c in territory.communes["code"] if any(out.glob(f"{c}-*/index.html"))}
     folders = {c: f"{c}-{slugify(n)}" for c, n in zip(territory.communes["code"], territory.communes["name"]) if c in built}
-    _CONTEXT = Context(territory, out, set(formats), painter, folders, boundaries.neighbours(shapes), (tiles, attribution))
+    _CONTEXT = Context(territory, out, set(formats), painter, folders, boundaries.neighbours(shapes), (tiles, attribution), pst_files)
     shared = write_shared_assets(_CONTEXT, shapes)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(codes)))
     log(f"Portraits de {territory.name} ({territory.dept}) : {len(codes)} commune(s), {jobs} processus, sortie {out}")
@@ -186,6 +263,9 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
         if pool:
             pool.shutdown(cancel_futures=True)
     write_departement_page(_CONTEXT, folders)
+    if pst_dir:
+        n_projects, n_actions = write_projects_page(_CONTEXT)
+        log(f"Projets sociaux de territoire ({pst_dir}) : {len(pst_files)} commune(s), {n_projects} projet(s), {n_actions} action(s) de suivi → projets.html, suivi-pst.csv, suivi-pst.xlsx")
     total = sum(sum(w.values()) for _, _, _, w, _ in results)
     pdfs = [size for _, _, _, w, _ in results for name, size in w.items() if name.endswith(".pdf")]
     pages = [w.get("index.html", 0) + w.get("carte.html", 0) + w.get("carte-iris.html", 0) + w.get("iris.js", 0) for *_, w, _ in results]

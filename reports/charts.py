@@ -110,7 +110,43 @@ def iris(data):
     return to_png(fig)
 
 
-DRAWERS = {"ages": ages, "refs": refs, "position": position, "iris": iris}
+
+
+STATUS_COLOURS = {"idée": "#CC79A7", "en préparation": "#E69F00", "en cours": "#0072B2", "terminé": "#009E73", "suspendu": "#7F7F7F"}
+
+
+def timeline(data):
+    """Projects as bars from start to end, meetings as markers, today as a line."""
+    import matplotlib.dates as mdates
+
+    projects = data["projects"]
+    fig, ax = plt.subplots(figsize=(6.3, 0.9 + 0.42 * (len(projects) + 1)))
+    dates = [d for p in projects for d in (p["start"], p["end"]) if d] + [m["date"] for m in data["meetings"]] + [data["today"]]
+    first, last = min(dates), max(dates)
+    for n, project in enumerate(projects):
+        start, end = project["start"] or first, project["end"] or last
+        ax.barh(n, mdates.date2num(end) - mdates.date2num(start), left=mdates.date2num(start), height=0.55,
+                color=STATUS_COLOURS.get(project["status"], MUTED))
+    row = len(projects)
+    for kind, marker, label in (("conference", "D", "Conférence sociale locale"), ("concertation", "o", "Concertation")):
+        points = [mdates.date2num(m["date"]) for m in data["meetings"] if m["kind"] == kind]
+        if points:
+            ax.scatter(points, [row] * len(points), marker=marker, s=36, color="#1d2330", label=label, zorder=3)
+    ax.axvline(mdates.date2num(data["today"]), color="#D55E00", lw=1.5, label="Aujourd'hui")
+    ax.set_yticks(range(row + 1), [_wrap(p["title"], 40) for p in projects] + ["Réunions"], fontsize=7.5)
+    ax.invert_yaxis()
+    locator = mdates.AutoDateLocator(maxticks=7)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    handles, labels = ax.get_legend_handles_labels()
+    statuses = [s for s in STATUS_COLOURS if any(p["status"] == s for p in projects)]
+    handles += [plt.Rectangle((0, 0), 1, 1, color=STATUS_COLOURS[s]) for s in statuses]
+    labels += statuses
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, fontsize=7)
+    return to_png(fig)
+
+
+DRAWERS = {"ages": ages, "refs": refs, "position": position, "iris": iris, "timeline": timeline}
 
 
 def draw(chart):

@@ -34,7 +34,7 @@ def leaflet_assets():
     files = {"leaflet/leaflet.js": (base / "leaflet.js").read_bytes(), "leaflet/leaflet.css": (base / "leaflet.css").read_bytes()}
     for image in (base / "images").glob("*.png"):
         files[f"leaflet/images/{image.name}"] = image.read_bytes()
-    for name in ("webmap.js", "webmap.css", "table.js"):
+    for name in ("webmap.js", "webmap.css", "table.js", "filters.js"):
         files[name] = (STATIC / name).read_bytes()
     return files
 
