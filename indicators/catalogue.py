@@ -4,15 +4,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from geodata.errors import InputError
+from indicators.declared import read_yaml
 from indicators.sources import source_meta
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "catalogue.yaml"
 POLARITIES = {"higher_is_worse", "higher_is_better", "neutral"}
 FORMULA_KINDS = ("value", "numerator", "growth", "expression")
 PERCENT_UNITS = {"%", "points", "% par an"}
+CROSSED_LABEL = "Indicateurs croisés"  # the heading under which renderers list crossed indicators
+NAME = r"\b[A-Za-z_]\w*"  # a variable or operand name in an expression
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,30 @@ class Formula:
     expression: str
     variables: tuple
     display: str  # how the formula reads in the dictionary
+
+
+@dataclass(frozen=True)
+class Operand:
+    name: str  # as written in the expression
+    indicator: str
+    vintage: int
+    describe: str  # how a missing value is named: "valeur {describe} manquante"
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """An indicator computed from other indicators' values of the same territory (evolution, crossed)."""
+
+    vintage: int
+    expression: str
+    operands: tuple
+    sources: tuple
+    display: str  # the expression with "indicator (vintage)" for each operand
+
+    @property
+    def variables(self):
+        """The operand names, so compute.evaluate runs a derivation like a formula."""
+        return tuple(o.name for o in self.operands)
 
 
 @dataclass(frozen=True)
@@ -36,6 +61,8 @@ class Indicator:
     formulas: tuple = ()
     evolution: dict | None = None
     key: bool = False
+    derivations: tuple = ()  # one per vintage, for evolution and crossed entries
+    crossed: bool = False  # combines other indicators: listed under "Indicateurs croisés"
 
     @property
     def is_rate(self):
@@ -43,13 +70,11 @@ class Indicator:
 
     @property
     def vintages(self):
-        if self.evolution:
-            return (self.evolution["to"],)
-        return tuple(sorted({f.vintage for f in self.formulas}, reverse=True))
+        return tuple(sorted({f.vintage for f in self.formulas + self.derivations}, reverse=True))
 
     @property
     def sources(self):
-        return tuple(dict.fromkeys(f.source for f in self.formulas))
+        return tuple(dict.fromkeys([f.source for f in self.formulas] + [s for d in self.derivations for s in d.sources]))
 
     def formula(self, vintage):
         return next((f for f in self.formulas if f.vintage == vintage), None)
@@ -72,6 +97,10 @@ class Catalogue:
 
     def by_theme(self, theme):
         return [i for i in self if i.theme == theme]
+
+    def crossed(self):
+        """The crossed indicators, in declaration order, whatever their theme."""
+        return [i for i in self if i.crossed]
 
     def add(self, entry):
         """Declare one more indicator (a dict shaped like a catalogue.yaml entry)."""
@@ -121,6 +150,64 @@ def _formula(raw, where):
     return Formula(raw["source"], raw["vintage"], expression, tuple(variables), display)
 
 
+def _operand(name, raw, catalogue, where, describe=None):
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: operand {name} must read {{indicator: ID, vintage: YEAR}}")
+    base = catalogue.indicators.get(raw.get("indicator"))
+    if base is None:
+        raise ValueError(f"{where}: operand {name} is the unknown indicator {raw.get('indicator')!r} (declare it first)")
+    if raw.get("vintage") not in base.vintages:
+        raise ValueError(f"{where}: {base.id} has no vintage {raw.get('vintage')}")
+    return Operand(name, base.id, raw["vintage"], describe or f"{raw['vintage']} de l'indicateur « {base.label} »")
+
+
+def _sources_of(indicator, vintage):
+    formula = indicator.formula(vintage)
+    if formula:
+        return (formula.source,)
+    return next(d.sources for d in indicator.derivations if d.vintage == vintage)
+
+
+def _derivation(expression, operands, catalogue, vintage):
+    by_name = {o.name: o for o in operands}
+    display = re.sub(NAME, lambda m: f"{by_name[m[0]].indicator} ({by_name[m[0]].vintage})", expression)
+    sources = tuple(dict.fromkeys(s for o in operands for s in _sources_of(catalogue[o.indicator], o.vintage)))
+    return Derivation(vintage, expression, tuple(operands), sources, display)
+
+
+def _evolution(spec, catalogue, where):
+    if spec.get("of") not in catalogue.indicators:
+        raise ValueError(f"{where}: evolution of unknown indicator {spec.get('of')!r} (declare it first)")
+    start, end = (
+        _operand(name, {"indicator": spec["of"], "vintage": spec.get(key)}, catalogue, where, str(spec.get(key)))
+        for name, key in (("a", "from"), ("b", "to"))
+    )
+    expression = "b - a" if catalogue[spec["of"]].is_rate else "(b / a - 1) * 100"
+    return (_derivation(expression, (start, end), catalogue, end.vintage),)
+
+
+def _crossed(specs, catalogue, where):
+    """One derivation per vintage: an expression over named operands {indicator, vintage}."""
+    derivations = []
+    for spec in specs if isinstance(specs, list) else [specs]:
+        if not isinstance(spec, dict) or not isinstance(spec.get("expression"), str):
+            raise ValueError(f"{where}: crossed needs an expression and its operands")
+        operands = {name: raw for name, raw in spec.items() if name != "expression"}
+        names = set(re.findall(NAME, spec["expression"]))
+        if names != set(operands):
+            raise ValueError(f"{where}: the expression uses {', '.join(sorted(names))} but the operands are {', '.join(sorted(operands))}")
+        try:
+            compile(spec["expression"], where, "eval")
+        except SyntaxError:
+            raise ValueError(f"{where}: invalid expression {spec['expression']!r}") from None
+        resolved = [_operand(name, raw, catalogue, where) for name, raw in operands.items()]
+        derivations.append(_derivation(spec["expression"], resolved, catalogue, max(o.vintage for o in resolved)))
+    vintages = [d.vintage for d in derivations]
+    if len(set(vintages)) < len(vintages):
+        raise ValueError(f"{where}: two crossed expressions give the same vintage")
+    return tuple(derivations)
+
+
 def _indicator(raw, catalogue, path):
     where = f"indicator {raw.get('id', '?')}"
     try:
@@ -135,35 +222,27 @@ def _indicator(raw, catalogue, path):
             raise ValueError(f"{where}: unknown theme {raw['theme']!r}")
         if raw["polarity"] not in POLARITIES:
             raise ValueError(f"{where}: polarity must be one of {', '.join(sorted(POLARITIES))}")
-        evolution = raw.get("evolution")
+        kinds = [k for k in ("formulas", "evolution", "crossed") if raw.get(k)]
+        if len(kinds) != 1:
+            raise ValueError(f"{where}: give exactly one of formulas, evolution, crossed")
         formulas = tuple(_formula(f, f"{where}, formula {n + 1}") for n, f in enumerate(raw.get("formulas") or []))
-        if evolution:
-            base = catalogue.indicators.get(evolution.get("of"))
-            if base is None:
-                raise ValueError(f"{where}: evolution of unknown indicator {evolution.get('of')!r} (declare it first)")
-            missing = [v for v in (evolution.get("from"), evolution.get("to")) if base.formula(v) is None]
-            if missing:
-                raise ValueError(f"{where}: {base.id} has no vintage {missing[0]}")
-        elif not formulas:
-            raise ValueError(f"{where}: no formulas")
+        derivations = ()
+        if raw.get("evolution"):
+            derivations = _evolution(raw["evolution"], catalogue, where)
+        elif raw.get("crossed"):
+            derivations = _crossed(raw["crossed"], catalogue, where)
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(path, str(exc).strip("'")) from None
     return Indicator(
         raw["id"], raw["label"], raw["theme"], raw["unit"], raw["polarity"], raw["definition"].strip(),
-        raw["aggregation"], formulas, evolution, bool(raw.get("key", False)),
+        raw["aggregation"], formulas, raw.get("evolution"), bool(raw.get("key", False)), derivations,
+        bool(raw.get("crossed")),
     )
 
 
 def load_catalogue(path=None):
     path = Path(path) if path else DEFAULT_PATH
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(path, f"cannot read catalogue ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}: " if mark else ""
-        raise InputError(path, f"{line}invalid YAML ({getattr(exc, 'problem', exc)})") from None
+    raw = read_yaml(path, "catalogue")
     if not isinstance(raw, dict) or "indicators" not in raw or "themes" not in raw:
         raise InputError(path, "a catalogue needs 'themes' and 'indicators'")
     catalogue = Catalogue({t["id"]: t["label"] for t in raw["themes"]}, path=path)

@@ -20,8 +20,10 @@ from geodata.datadir import find_data_dir
 from geodata.errors import InputError
 from indicators.catalogue import load_catalogue
 from indicators.compute import Territories, formula_values
-from indicators.harmonise import communes_of, harmonise
-from indicators.sources import load_sources, source_meta
+from indicators.derived import derived_rows
+from indicators.cache import cached_frames, digest, fingerprint, harmonised_tables
+from indicators.harmonise import communes_of
+from indicators.sources import source_meta
 
 LEVELS = ("commune", "departement", "region", "france")
 COLUMNS = [
@@ -149,36 +151,9 @@ def _tidy(catalogue, territories, names):
         records,
         columns=["code", "level", "indicator", "theme", "vintage", "value", "unit", "how", "missing_reason", "note", "old_perimeter_value", "source"],
     )
-    frame = pd.concat([frame, _evolutions(catalogue, frame)], ignore_index=True)
+    frame = pd.concat([frame, derived_rows(catalogue, frame)], ignore_index=True)
     frame["name"] = frame["code"].map(names)
     return frame
-
-
-def _evolutions(catalogue, frame):
-    out = []
-    for indicator in catalogue:
-        if not indicator.evolution:
-            continue
-        spec = indicator.evolution
-        base = catalogue[spec["of"]]
-        sub = frame[frame["indicator"] == base.id].set_index(["code", "level", "vintage"])
-        for (code, level), _ in sub.groupby(level=[0, 1]):
-            start = sub.loc[(code, level, spec["from"])]
-            end = sub.loc[(code, level, spec["to"])]
-            if pd.isna(start["value"]) or pd.isna(end["value"]):
-                missing = start if pd.isna(start["value"]) else end
-                value = np.nan
-                reason = f"valeur {spec['from'] if missing is start else spec['to']} manquante : {missing['missing_reason']}"
-            else:
-                value = end["value"] - start["value"] if base.is_rate else (end["value"] / start["value"] - 1) * 100
-                reason = ""
-            out.append({
-                "code": code, "level": level, "indicator": indicator.id, "theme": indicator.theme,
-                "vintage": spec["to"], "value": value, "unit": indicator.unit, "how": "calculée",
-                "missing_reason": reason, "note": "", "old_perimeter_value": np.nan,
-                "source": f"{start['source']} ; {end['source']}",
-            })
-    return pd.DataFrame(out)
 
 
 def _ranks(frame, catalogue):
@@ -203,6 +178,11 @@ def _ranks(frame, catalogue):
     return frame
 
 
+def _boundary_stamp(data_dir):
+    """The boundary files' names, sizes and dates: they decide the commune list."""
+    return tuple((str(f.path), f.path.stat().st_size, f.path.stat().st_mtime_ns) for f in boundaries.scan(Path(data_dir)))
+
+
 def load_territory(dept, data_dir=None, catalogue=None, events=None):
     """Every indicator of the catalogue for département `dept` and its communes.
 
@@ -215,19 +195,26 @@ def load_territory(dept, data_dir=None, catalogue=None, events=None):
     data_dir = find_data_dir(data_dir)
     if catalogue is None or isinstance(catalogue, (str, Path)):
         catalogue = load_catalogue(catalogue)
-    tables, iris, applied = harmonise(load_sources(data_dir), events)
-    warnings = []
-    communes = _commune_list(data_dir, dept, tables, applied, warnings)
-    territories = Territories(dept, communes["code"], tables)
-    names = dict(zip(communes["code"], communes["name"]))
-    names[dept] = dept_name(dept)
-    names[territories.region] = region_name(territories.region)
-    names[FRANCE_CODE] = FRANCE_NAME
-    frame = _ranks(_tidy(catalogue, territories, names), catalogue)
-    level_order = {level: n for n, level in enumerate(LEVELS)}
-    frame = frame.sort_values(["level", "code", "indicator", "vintage"], key=lambda s: s.map(level_order) if s.name == "level" else s)
-    frame = frame[COLUMNS].reset_index(drop=True)
+    tables, iris, applied = harmonised_tables(data_dir, events)
+    region = departements().loc[dept, "region_code"]
+
+    def produce():
+        warnings = []
+        communes = _commune_list(data_dir, dept, tables, applied, warnings)
+        territories = Territories(dept, communes["code"], tables)
+        names = dict(zip(communes["code"], communes["name"]))
+        names[dept] = dept_name(dept)
+        names[region] = region_name(region)
+        names[FRANCE_CODE] = FRANCE_NAME
+        frame = _ranks(_tidy(catalogue, territories, names), catalogue)
+        level_order = {level: n for n, level in enumerate(LEVELS)}
+        frame = frame.sort_values(["level", "code", "indicator", "vintage"], key=lambda s: s.map(level_order) if s.name == "level" else s)
+        return {"table": frame[COLUMNS].reset_index(drop=True), "communes": communes}, {"warnings": warnings}
+
+    key = digest(fingerprint(data_dir, events), dept, tuple(catalogue), _boundary_stamp(data_dir))
+    frames, extra = cached_frames(key, produce)
+    frame, communes, warnings = frames["table"], frames["communes"], extra["warnings"]
     return Territory(
-        dept, dept_name(dept), territories.region, region_name(territories.region), communes, frame,
+        dept, dept_name(dept), region, region_name(region), communes, frame,
         catalogue, tables, iris, applied, data_dir, warnings,
     )

@@ -72,12 +72,17 @@ def build_parser():
     p.add_argument("--out", default="site", help="output directory (default: ./site)")
     p.add_argument("--format", default="html,pdf,csv", help="comma-separated subset of html,pdf,csv")
     p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: number of cores)")
+    p.add_argument("--tiles", metavar="URL", help="add an online tile layer to the web maps, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    p.add_argument("--tiles-attribution", metavar="TEXT", help="attribution shown with --tiles")
+    p.add_argument("--pst", metavar="DIR", help="PST files directory (default: ./pst, else pst/ in the data directory)")
     _add_data(p)
     p.set_defaults(func=lambda a: _build(a))
 
     from portrait import pst
 
     pst.register(sub)
+    from portrait import dictionary; dictionary.register(sub)  # noqa: E702
+    from portrait import data_commands; data_commands.register(sub)  # noqa: E702
     return parser
 
 
@@ -88,7 +93,10 @@ def _build(args):
     unknown = formats - {"html", "pdf", "csv"}
     if unknown:
         raise InputError(None, f"unknown format '{sorted(unknown)[0]}' (choose among html, pdf, csv)")
-    build(args.dept, out=args.out, communes=args.commune, formats=formats, data_dir=args.data, jobs=args.jobs)
+    build(
+        args.dept, out=args.out, communes=args.commune, formats=formats, data_dir=args.data, jobs=args.jobs,
+        tiles=args.tiles, attribution=args.tiles_attribution, pst_dir=args.pst,
+    )
     return 0
 
 

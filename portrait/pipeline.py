@@ -61,40 +61,78 @@ def commune_csv(territory, code):
     return rows[CSV_COLUMNS].to_csv(index=False, float_format="%.10g", lineterminator="\n")
 
 
-def draw_images(portrait, painter):
+@dataclass
+class CommuneResult:
+    code: str
+    name: str
+    folder: str
+    written: dict  # file name -> bytes written
+    stages: dict  # stage -> seconds
+
+    @property
+    def seconds(self):
+        return sum(self.stages.values())
+
+
+class Stopwatch:
+    """Adds the time of each `with watch("stage"):` block to a dict."""
+
+    def __init__(self):
+        self.stages = {}
+
+    def __call__(self, stage):
+        watch = self
+
+        class Block:
+            def __enter__(self):
+                self.started = time.perf_counter()
+
+            def __exit__(self, *exc):
+                watch.stages[stage] = watch.stages.get(stage, 0.0) + time.perf_counter() - self.started
+
+        return Block()
+
+
+def draw_images(portrait, painter, pst, watch):
     """Draw every chart and map of a portrait; returns {file name: PNG bytes}."""
     images = {}
-    for chart in [c for s in portrait.sections for c in s.charts] + portrait.maps + ([portrait.cover_map] if portrait.cover_map else []):
-        png = charts.draw(chart) if chart.kind in charts.DRAWERS else painter.draw(chart)
+    figures = [c for s in portrait.sections for c in s.charts] + portrait.maps + ([portrait.cover_map] if portrait.cover_map else [])
+    if pst and pst["timeline"]:
+        figures.append(pst["timeline"])
+    for chart in figures:
+        with watch("charts" if chart.kind in charts.DRAWERS else "maps"):
+            png = charts.draw(chart) if chart.kind in charts.DRAWERS else painter.draw(chart)
         chart.image = f"{chart.id}.png"
         images[chart.image] = png
     return images
 
 
 def build_commune(context, code):
-    """Write one commune's folder; returns (code, name, folder, {file: size})."""
+    """Write one commune's folder, timing each stage."""
     territory = context.territory
-    started = time.perf_counter()
-    portrait = build_portrait(territory, code)
-    folder = prepare_directory(inside(context.out, portrait.folder))
-    images = draw_images(portrait, context.painter)
-    pst = pst_view(context.pst.get(code), territory, code)
-    if pst and pst["timeline"]:
-        pst["timeline"].image = f"{pst['timeline'].id}.png"
-        images[pst["timeline"].image] = charts.draw(pst["timeline"])
+    watch = Stopwatch()
+    with watch("model"):
+        portrait = build_portrait(territory, code)
+        pst = pst_view(context.pst.get(code), territory, code)
+        folder = prepare_directory(inside(context.out, portrait.folder))
+    images = draw_images(portrait, context.painter, pst, watch)
     written = {}
     if "html" in context.formats:
-        for name, png in images.items():
-            written[name] = write_atomic(folder / name, png)
-        web = write_web_maps(context, portrait, folder, written)
-        html = context.renderer.html("portrait.html", p=portrait, web=web, pst=pst)
-        written["index.html"] = write_atomic(folder / "index.html", html)
+        with watch("html"):
+            for name, png in images.items():
+                written[name] = write_atomic(folder / name, png)
+            web = write_web_maps(context, portrait, folder, written)
+            html = context.renderer.html("portrait.html", p=portrait, web=web, pst=pst)
+            written["index.html"] = write_atomic(folder / "index.html", html)
     if "pdf" in context.formats:
-        pdf = context.renderer.pdf("portrait.html", images, p=portrait, pst=pst)
-        written[f"portrait-{portrait.folder}.pdf"] = write_atomic(folder / f"portrait-{portrait.folder}.pdf", pdf)
+        with watch("pdf"):
+            pdf = context.renderer.pdf("portrait.html", images, p=portrait, pst=pst)
+            written[f"portrait-{portrait.folder}.pdf"] = write_atomic(folder / f"portrait-{portrait.folder}.pdf", pdf)
     if "csv" in context.formats:
-        written[f"indicateurs-{portrait.folder}.csv"] = write_atomic(folder / f"indicateurs-{portrait.folder}.csv", commune_csv(territory, code))
-    return code, portrait.name, portrait.folder, written, time.perf_counter() - started
+        with watch("csv"):
+            csv = commune_csv(territory, code)
+            written[f"indicateurs-{portrait.folder}.csv"] = write_atomic(folder / f"indicateurs-{portrait.folder}.csv", csv)
+    return CommuneResult(code, portrait.name, portrait.folder, written, watch.stages)
 
 
 def write_web_maps(context, portrait, folder, written):
@@ -256,9 +294,8 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
         iterator = pool.map(_worker, codes)
     try:
         for n, result in enumerate(iterator, 1):
-            code, name, folder, written, seconds = result
             results.append(result)
-            log(f"  [{n}/{len(codes)}] {code} {name} → {folder}/ ({len(written)} fichiers, {seconds:.1f} s)")
+            log(f"  [{n}/{len(codes)}] {result.code} {result.name} → {result.folder}/ ({len(result.written)} fichiers, {result.seconds:.1f} s)")
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
@@ -266,9 +303,9 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
     if pst_dir:
         n_projects, n_actions = write_projects_page(_CONTEXT)
         log(f"Projets sociaux de territoire ({pst_dir}) : {len(pst_files)} commune(s), {n_projects} projet(s), {n_actions} action(s) de suivi → projets.html, suivi-pst.csv, suivi-pst.xlsx")
-    total = sum(sum(w.values()) for _, _, _, w, _ in results)
-    pdfs = [size for _, _, _, w, _ in results for name, size in w.items() if name.endswith(".pdf")]
-    pages = [w.get("index.html", 0) + w.get("carte.html", 0) + w.get("carte-iris.html", 0) + w.get("iris.js", 0) for *_, w, _ in results]
+    total = sum(sum(r.written.values()) for r in results)
+    pdfs = [size for r in results for name, size in r.written.items() if name.endswith(".pdf")]
+    pages = [sum(r.written.get(n, 0) for n in ("index.html", "carte.html", "carte-iris.html", "iris.js")) for r in results]
     if pages and any(pages):
         log(f"Page d'une commune : {min(pages) / 1e3:.0f} à {max(pages) / 1e3:.0f} ko (HTML et cartes), plus {shared / 1e3:.0f} ko de données cartographiques partagées.")
     log(

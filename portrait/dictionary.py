@@ -1,0 +1,240 @@
+"""The indicator dictionary: every catalogue entry as Markdown, a standalone HTML page or CSV.
+
+Analysts and partners need to know what each figure of a portrait means and where it
+comes from without reading YAML. Entries are read through the catalogue's iteration
+only (and attributes read with defaults), so indicators of any kind the catalogue
+returns (crossed indicators included) are listed.
+"""
+
+import csv
+import html
+import io
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from geodata.errors import InputError
+from indicators.sources import source_meta
+
+FORMATS = ("md", "html", "csv")
+POLARITY_LABELS = {
+    "higher_is_worse": "plus élevé = plus défavorable",
+    "higher_is_better": "plus élevé = plus favorable",
+    "neutral": "neutre (ni favorable ni défavorable)",
+}
+FIELDS = ("id", "label", "theme", "definition", "formulas", "unit", "polarity", "sources", "vintages", "aggregation", "licence")
+HEADERS = {
+    "id": "Identifiant", "label": "Indicateur", "theme": "Thème", "definition": "Définition", "formulas": "Formule par millésime",
+    "unit": "Unité", "polarity": "Sens", "sources": "Sources", "vintages": "Millésimes", "aggregation": "Agrégation", "licence": "Licence",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One indicator as the dictionary shows it: French text only, ready to render."""
+
+    id: str
+    label: str
+    theme: str
+    definition: str
+    formulas: tuple  # (vintage, formula text, short source name)
+    unit: str
+    polarity: str
+    sources: tuple  # full source titles
+    vintages: tuple
+    aggregation: str
+    licence: str
+
+    def formula_lines(self):
+        return [f"{vintage} : {text} ({source})" if source else f"{vintage} : {text}" for vintage, text, source in self.formulas]
+
+    def text(self, name):
+        """A field as one line of text (lists joined with ' ; ')."""
+        value = self.formula_lines() if name == "formulas" else getattr(self, name)
+        return " ; ".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
+
+
+def _meta(family, key):
+    return source_meta().get(family, {}).get(key, family)
+
+
+def _formulas(indicator, catalogue):
+    """(formulas as (vintage, text, source families), every source family) of an indicator.
+
+    Formulas read source variables; derivations (evolutions, crossed indicators) combine
+    other indicators. An older-style `evolution` without derivations is spelt out here.
+    """
+    rows = [(f.vintage, f.display, (f.source,)) for f in getattr(indicator, "formulas", None) or ()]
+    rows += [(d.vintage, d.display, tuple(d.sources)) for d in getattr(indicator, "derivations", None) or ()]
+    spec = getattr(indicator, "evolution", None)
+    if not rows and spec:
+        base = catalogue[spec["of"]]
+        start, end = f"{base.id} ({spec['from']})", f"{base.id} ({spec['to']})"
+        text = f"{end} − {start}" if getattr(base, "is_rate", False) else f"({end} / {start} − 1) × 100"
+        families = tuple(dict.fromkeys(f.source for f in base.formulas if f.vintage in (spec["from"], spec["to"])))
+        rows = [(spec["to"], text, families)]
+    return rows, tuple(dict.fromkeys(family for _, _, families in rows for family in families))
+
+
+def entries(catalogue):
+    """Every indicator the catalogue iterates over, in theme order then declaration order."""
+    themes = getattr(catalogue, "themes", {}) or {}
+    items = []
+    for indicator in catalogue:
+        formulas, families = _formulas(indicator, catalogue)
+        vintages = getattr(indicator, "vintages", None) or tuple(sorted({v for v, _, _ in formulas}, reverse=True))
+        theme = getattr(indicator, "theme", "")
+        polarity = getattr(indicator, "polarity", "")
+        items.append(Entry(
+            id=indicator.id,
+            label=getattr(indicator, "label", indicator.id),
+            theme=themes.get(theme, theme),
+            definition=" ".join(str(getattr(indicator, "definition", "")).split()),
+            formulas=tuple((v, text, " + ".join(_meta(f, "short") for f in fams)) for v, text, fams in formulas),
+            unit=getattr(indicator, "unit", ""),
+            polarity=POLARITY_LABELS.get(polarity, polarity),
+            sources=tuple(_meta(family, "title") for family in families),
+            vintages=tuple(vintages),
+            aggregation=getattr(indicator, "aggregation", ""),
+            licence=" ; ".join(dict.fromkeys(_meta(family, "licence") for family in families)),
+        ))
+    order = {label: n for n, label in enumerate(themes.values())}
+    return sorted(items, key=lambda e: order.get(e.theme, len(order)))  # stable: declaration order within a theme
+
+
+def _by_theme(items):
+    groups = {}
+    for entry in items:
+        groups.setdefault(entry.theme, []).append(entry)
+    return groups
+
+
+# ---------------------------------------------------------------- Markdown
+
+def _md(text):
+    """Free text inside Markdown: characters that would format or break it are escaped."""
+    return re.sub(r"([\\`*_\[\]<>|#])", r"\\\1", str(text))
+
+
+def _md_code(text):
+    fence = "``" if "`" in text else "`"
+    return f"{fence}{text}{fence}" if fence == "`" else f"{fence} {text} {fence}"
+
+
+def to_markdown(items):
+    lines = ["# Dictionnaire des indicateurs", "", f"{len(items)} indicateurs, générés depuis le catalogue par `portrait catalogue`.", ""]
+    for theme, group in _by_theme(items).items():
+        lines += [f"## {_md(theme)}", ""]
+        for e in group:
+            lines += [f"### {_md(e.label)} ({_md_code(e.id)})", "", _md(e.definition), ""]
+            lines += [f"- **Unité** : {_md(e.unit)}", f"- **Sens** : {_md(e.polarity)}", f"- **Millésimes** : {', '.join(map(str, e.vintages))}"]
+            lines.append("- **Formule par millésime** :")
+            lines += [f"  - {v} : {_md_code(text)} ({_md(source)})" for v, text, source in e.formulas]
+            lines += [f"- **Sources** : {_md(' ; '.join(e.sources))}", f"- **Agrégation** : {_md(e.aggregation)}", f"- **Licence** : {_md(e.licence)}", ""]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- HTML
+
+STYLE = """
+body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2rem auto; max-width: 90rem; padding: 0 1rem; color: #1b1b1b; line-height: 1.4; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2.5rem; border-bottom: 2px solid #2a4d8f; }
+table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
+caption { text-align: left; font-weight: bold; padding: 0.4rem 0; }
+th, td { border: 1px solid #b8b8b8; padding: 0.35rem 0.5rem; vertical-align: top; text-align: left; }
+thead th { background: #e8edf6; }
+tbody th { font-weight: normal; } tbody th strong { display: block; }
+code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.85em; overflow-wrap: anywhere; }
+ul { margin: 0; padding-left: 1.1rem; }
+.wrap { overflow-x: auto; }
+@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } tr { break-inside: avoid; } }
+"""
+COLUMNS = ("definition", "formulas", "unit", "polarity", "vintages", "sources", "aggregation", "licence")
+
+
+def _cell(entry, name):
+    esc = html.escape
+    if name == "formulas":
+        items = "".join(f"<li>{v} : <code>{esc(text)}</code> ({esc(source)})</li>" for v, text, source in entry.formulas)
+        return f"<ul>{items}</ul>"
+    if name == "sources":
+        return "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in entry.sources) + "</ul>"
+    return esc(entry.text(name))
+
+
+def to_html(items):
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html>", '<html lang="fr">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>Dictionnaire des indicateurs</title>", f"<style>{STYLE}</style>", "</head>", "<body>", "<main>",
+        "<h1>Dictionnaire des indicateurs</h1>",
+        f"<p>{len(items)} indicateurs. Pour chacun : sa définition, sa formule pour chaque millésime, son unité, "
+        "le sens de lecture, ses sources, la règle d'agrégation et la licence des données.</p>",
+    ]
+    head = "".join(f'<th scope="col">{esc(HEADERS[n])}</th>' for n in ("label", *COLUMNS))
+    for n, (theme, group) in enumerate(_by_theme(items).items(), 1):
+        parts += [f'<section aria-labelledby="theme-{n}">', f'<h2 id="theme-{n}">{esc(theme)}</h2>', '<div class="wrap"><table>']
+        parts += [f"<caption>{esc(theme)} : {len(group)} indicateur(s)</caption>", f"<thead><tr>{head}</tr></thead>", "<tbody>"]
+        for e in group:
+            cells = "".join(f"<td>{_cell(e, name)}</td>" for name in COLUMNS)
+            parts.append(f'<tr id="{esc(e.id)}"><th scope="row"><strong>{esc(e.label)}</strong><code>{esc(e.id)}</code></th>{cells}</tr>')
+        parts += ["</tbody>", "</table></div>", "</section>"]
+    parts += ["</main>", "</body>", "</html>", ""]
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------- CSV
+
+def to_csv(items):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
+    for e in items:
+        writer.writerow([e.text(name) for name in FIELDS])
+    return out.getvalue()
+
+
+RENDERERS = {"md": to_markdown, "html": to_html, "csv": to_csv}
+
+
+def dictionary(catalogue, fmt="md"):
+    """The dictionary of `catalogue` as text in `fmt` (md, html or csv)."""
+    if fmt not in RENDERERS:
+        raise InputError(None, f"unknown format '{fmt}' (choose among {', '.join(FORMATS)})")
+    return RENDERERS[fmt](entries(catalogue))
+
+
+# ---------------------------------------------------------------- command line
+
+def cmd_catalogue(args):
+    from indicators.catalogue import load_catalogue
+    from portrait.files import write_atomic
+
+    catalogue = load_catalogue(args.catalogue)
+    text = dictionary(catalogue, args.format)
+    if not args.out:
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.out)
+    try:
+        write_atomic(out, text)
+    except OSError as exc:
+        raise InputError(out, f"cannot write the dictionary ({exc.strerror})") from None
+    print(f"Écrit : {out} ({sum(1 for _ in catalogue)} indicateurs, format {args.format})", file=sys.stderr)
+    return 0
+
+
+def add_catalogue_option(parser):
+    parser.add_argument("--catalogue", metavar="FILE", help="catalogue YAML (default: the shipped indicators/data/catalogue.yaml)")
+
+
+def register(subparsers):
+    """Add `catalogue` to the `portrait` command's sub-commands."""
+    p = subparsers.add_parser("catalogue", help="print the indicator dictionary (Markdown, HTML page or CSV)")
+    p.add_argument("--format", choices=FORMATS, default="md", help="md (default), html (a standalone page) or csv")
+    p.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of standard output")
+    add_catalogue_option(p)
+    p.set_defaults(func=cmd_catalogue)
+    return p
