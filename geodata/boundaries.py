@@ -6,6 +6,7 @@ files work by being dropped in. Web maps use WGS84, areas and printed maps
 Lambert-93 (EPSG:2154).
 """
 
+import json
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,6 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 from pyproj import CRS
 
 from geodata.cog import code_mapping, dept_of, events_until
@@ -24,6 +26,7 @@ LAMBERT93 = 2154
 GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp"}
 CODE_COLUMNS = ("code_iris", "iris", "code", "insee_com", "code_insee", "codgeo", "insee", "code_com", "code_dep", "insee_dep")
 NAME_COLUMNS = ("nom_iris", "nom", "name", "libelle", "nom_com", "nom_commune", "libgeo")
+POLYGONS = ("Polygon", "MultiPolygon")
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,12 @@ class GeoFile:
     name_column: str | None
     depts: tuple
     vertices: int
+    invalid: tuple = ()  # (code, why) of the outlines that loading repairs
 
 
 def _read(path):
+    if path.suffix.lower() in (".geojson", ".json"):
+        _check_geojson(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -44,6 +50,28 @@ def _read(path):
     except Exception as exc:  # pyogrio/GDAL raise many types for unreadable files
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(path, f"cannot read as a boundary file ({first})") from None
+
+
+def _check_geojson(path):
+    """GDAL reads a lone Feature as a layer and a cut file with a vague message: say what is wrong and what to do."""
+    try:
+        raw = path.read_bytes()
+        if not raw.strip():
+            raise InputError(path, "empty file: download it again, or remove it from the data directory")
+        data = json.loads(raw)
+    except OSError as exc:
+        raise InputError(path, f"cannot read file ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}): the file is cut or is not GeoJSON, download it again") from None
+    except (UnicodeDecodeError, RecursionError):
+        raise InputError(path, "not GeoJSON text (UTF-8 JSON): download it again") from None
+    kind = data.get("type") if isinstance(data, dict) else None
+    if kind not in ("FeatureCollection", "Feature"):
+        found = f"a {kind}" if isinstance(kind, str) and len(kind) < 40 else f"a JSON {type(data).__name__}"
+        raise InputError(
+            path, f"a boundary GeoJSON is a FeatureCollection (or one Feature) whose features carry a code, this file is {found}: "
+            "export the layer as a FeatureCollection",
+        )
 
 
 def _kind_of(codes):
@@ -69,7 +97,7 @@ def _classify(path, gdf):
             continue
         name = next((lower[n] for n in NAME_COLUMNS if n in lower and (kind == "iris") == n.endswith("iris")), None)
         vertices = int(gdf.geometry.count_coordinates().sum()) if len(gdf) else 0
-        return GeoFile(path, kind, column, name, tuple(sorted({dept_of(c) for c in codes})), vertices)
+        return GeoFile(path, kind, column, name, tuple(sorted({dept_of(c) for c in codes})), vertices, _invalid(codes, gdf.geometry))
     return None
 
 
@@ -88,21 +116,46 @@ def scan(data_dir):
     return tuple(found)
 
 
+def _invalid(codes, geometries):
+    """(code, why) of each invalid outline, e.g. ("93057", "Self-intersection"), for the load warnings."""
+    present = geometries.notna().to_numpy()
+    bad = present & ~geometries.is_valid.to_numpy()
+    reasons = shapely.is_valid_reason(geometries.to_numpy()[bad])
+    return tuple((code, str(why).split("[")[0]) for code, why in zip(codes.to_numpy()[bad], reasons))
+
+
+def repaired(data_dir, dept):
+    """(file, code, why) of the invalid outlines the département's maps use, repaired on load."""
+    used = _files(data_dir, "commune", dept)
+    iris = iris_files(data_dir, dept)
+    if iris:
+        used.append(max(iris, key=lambda f: f.vertices))
+    return [(f.path, code, why) for f in used for code, why in f.invalid if dept_of(code) == dept]
+
+
 def _looks_geojson(path):
     with open(path, "rb") as handle:
         return b"FeatureCollection" in handle.read(4096)
 
 
 def _ensure_crs(gdf, path):
-    if gdf.crs is None:
-        minx, miny, maxx, maxy = gdf.total_bounds
-        if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
-            return gdf.set_crs(WEB_CRS)
-        raise InputError(path, "no CRS and coordinates are not longitude/latitude: add a .prj or a crs member")
+    """Lon/lat when the file says nothing (GDAL also reports a GeoJSON without `crs` as WGS84), checked."""
+    if gdf.crs is None or CRS(gdf.crs).is_geographic:
+        _require_lonlat(gdf, path)
+        return gdf.set_crs(WEB_CRS, allow_override=True) if gdf.crs is None else gdf
     crs = CRS(gdf.crs)
     if crs.to_epsg() is None and _is_lambert93(crs):
         gdf = gdf.set_crs(LAMBERT93, allow_override=True)
     return gdf
+
+
+def _require_lonlat(gdf, path):
+    minx, miny, maxx, maxy = gdf.total_bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise InputError(
+            path, f"coordinates are not longitude/latitude (x {minx:.0f} to {maxx:.0f}, y {miny:.0f} to {maxy:.0f}) and the file "
+            "declares no projected CRS: add a .prj or a crs member (e.g. EPSG:2154 for Lambert-93), or convert it to WGS84",
+        )
 
 
 def _is_lambert93(crs):
@@ -122,7 +175,6 @@ def _is_lambert93(crs):
 
 def _standardise(info, kind_label):
     gdf = _read(info.path)
-    gdf = _ensure_crs(gdf, info.path)
     out = gpd.GeoDataFrame(
         {
             "code": gdf[info.code_column].astype(str).str.strip(),
@@ -131,16 +183,35 @@ def _standardise(info, kind_label):
         geometry=gdf.geometry.values,
         crs=gdf.crs,
     )
-    if out.geometry.isna().any():
-        missing = out.loc[out.geometry.isna(), "code"].iloc[0]
-        raise InputError(info.path, f"{kind_label} {missing} has no geometry")
+    empty = out.geometry.isna() | out.geometry.is_empty
+    if empty.any():
+        raise InputError(info.path, f"{kind_label} {out.loc[empty, 'code'].iloc[0]} has no geometry: give it its outline, or remove the feature")
+    flat = ~out.geometry.geom_type.isin(POLYGONS)
+    if flat.any():
+        first = flat.to_numpy().nonzero()[0][0]
+        raise InputError(
+            info.path, f"{kind_label} {out['code'].iloc[first]} is a {out.geometry.iloc[first].geom_type}, not a polygon: "
+            "a boundary file holds the outline of each territory",
+        )
     duplicated = out["code"][out["code"].duplicated()]
     if len(duplicated):
         raise InputError(info.path, f"duplicate {kind_label} code {duplicated.iloc[0]} ({len(duplicated)} duplicates): each code must appear once")
     invalid = ~out.geometry.is_valid
     if invalid.any():
-        out.loc[invalid, "geometry"] = out.geometry[invalid].make_valid()
+        out.loc[invalid, "geometry"] = [_repair(g) for g in out.geometry[invalid]]
+        lost = out.geometry.isna()
+        if lost.any():
+            raise InputError(info.path, f"{kind_label} {out.loc[lost, 'code'].iloc[0]} has a flat outline (no area once repaired): fix its geometry")
+    out = _ensure_crs(out, info.path)
     return out.to_crs(WEB_CRS)
+
+
+def _repair(geometry):
+    """make_valid keeps every piece of a broken outline; a boundary keeps its polygons only (a bow-tie's two
+    triangles, not the point where it crosses); None when nothing with an area is left."""
+    fixed = shapely.make_valid(geometry)
+    parts = [fixed] if fixed.geom_type in POLYGONS else [g for g in getattr(fixed, "geoms", ()) if g.geom_type in POLYGONS]
+    return shapely.union_all(parts) if parts else None
 
 
 def _files(data_dir, kind, dept=None):

@@ -27,7 +27,13 @@ def find_table(tables, formula):
     if not candidates:
         return None
     exact = [t for t in candidates if t.vintage == formula.vintage]
-    return (exact or sorted(candidates, key=lambda t: -t.vintage))[0]
+    if exact:
+        return exact[0]
+    # another vintage's table only when the variables carry the year themselves (P16_POP in the RP 2022 file)
+    years = (f"{formula.vintage % 100:02d}", str(formula.vintage))
+    if any(y in variable for variable in formula.variables for y in years):
+        return sorted(candidates, key=lambda t: -t.vintage)[0]
+    return None
 
 
 def _official_has(table, formula):
@@ -86,11 +92,20 @@ class Territories:
         self._reference = self._reference_counts()
 
     def _reference_counts(self):
-        counts = {"region": 0, "france": 0}
+        """How many communes the région and France have, from the tables that span them.
+
+        A table spans the région when it has communes in each of its départements, France
+        when it has communes in nearly all (90 of 96) metropolitan départements; without
+        such a table the région or France are not summed at all.
+        """
+        counts = {"region": None, "france": None}
         for table in self.tables.values():
             depts = pd.Series(table.data.index.map(dept_of))
-            counts["region"] = max(counts["region"], int(depts.map(self._in_region).sum()))
-            counts["france"] = max(counts["france"], int(depts.map(is_metropolitan).sum()))
+            present = set(depts)
+            if self._region_depts and self._region_depts <= present:
+                counts["region"] = max(counts["region"] or 0, int(depts.map(self._in_region).sum()))
+            if sum(is_metropolitan(d) for d in present) >= 90:
+                counts["france"] = max(counts["france"] or 0, int(depts.map(is_metropolitan).sum()))
         return counts
 
     def _in_region(self, dept):
@@ -105,7 +120,7 @@ class Territories:
 
     def members(self, table, level):
         depts = pd.Series(table.data.index.map(dept_of))
-        if level == "departement":
+        if level in ("departement", "ept"):
             return [c for c in self.communes], len(self.communes)
         if level == "region":
             mask = depts.map(self._in_region)
@@ -131,10 +146,10 @@ class Territories:
             return None, None, "pas de données communales dans la source"
         members, expected = self.members(table, level)
         present = [c for c in members if c in table.data.index]
-        if level == "departement" and len(present) < len(members):
+        if level in ("departement", "ept") and len(present) < len(members):
             absent = sorted(set(members) - set(present))
             return None, None, f"{len(absent)} commune(s) absente(s) de la source ({', '.join(absent[:3])})"
-        if level != "departement" and (not present or len(present) < COVERAGE * expected):
+        if level not in ("departement", "ept") and (not present or expected is None or len(present) < COVERAGE * expected):
             return None, None, "non disponible : la source ne couvre pas tout le territoire"
         values, reasons = aggregate(table.data, table.reasons, table.family, present, f"{len(present)}")
         return values, reasons, "agrégée"

@@ -27,30 +27,46 @@ MISSING_TOKENS = {
 }
 
 
-def read_text(path):
-    """Decode a file as UTF-8 (with or without BOM), else Latin-1 (Windows-1252)."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read file ({exc.strerror})") from None
-    if b"\x00" in raw[:4096]:
-        raise InputError(path, "binary file, expected a CSV text table")
+BINARY_SIGNATURES = {b"PK\x03\x04": "a ZIP archive: unzip it", b"\x1f\x8b": "a gzip archive: decompress it", b"%PDF": "a PDF document"}
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def decode(raw, path):
+    """Text of a table: UTF-16 when it has a BOM (Excel's "Unicode text"), else UTF-8 (with or without
+    BOM), else Latin-1 (Windows-1252); (text, encoding). Empty and binary files are an InputError, since
+    a data file that is either is a failed download or a wrong file, never a table to skip."""
+    if raw.startswith(UTF16_BOMS):
+        return raw.decode("utf-16", errors="replace"), "utf-16"
+    if not raw.strip():
+        raise InputError(path, "empty file: download it again, or remove it from the data directory")
+    kind = next((what for magic, what in BINARY_SIGNATURES.items() if raw.startswith(magic)), None)
+    if kind or b"\x00" in raw[:4096]:
+        raise InputError(path, f"binary file, not a CSV text table ({kind or 'save it as CSV text'})")
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         return raw.decode("cp1252", errors="replace"), "latin-1"
 
 
+def read_text(path):
+    """The decoded text of a table and its encoding."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read file ({exc.strerror})") from None
+    return decode(raw, path)
+
+
 def header_of(path, max_bytes=65536):
     """Column names of a CSV file, read from its first line only."""
     path = Path(path)
-    with open(path, "rb") as handle:
-        head = handle.read(max_bytes)
     try:
-        text = head.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = head.decode("cp1252", errors="replace")
+        with open(path, "rb") as handle:
+            head = handle.read(max_bytes)
+    except OSError as exc:
+        raise InputError(path, f"cannot read file ({exc.strerror})") from None
+    text, _ = decode(head, path)
     first = text.splitlines()[0] if text.strip() else ""
     sep = sniff_separator(first)
     return [c.strip().strip('"') for c in first.split(sep)], sep
@@ -61,24 +77,56 @@ def sniff_separator(line):
     return max(counts, key=counts.get) if any(counts.values()) else ";"
 
 
-def read_table(path, code_column, code_length):
-    """Read a CSV as strings, with the code column normalised (leading zeros restored)."""
-    text, _ = read_text(path)
-    if not text.strip():
-        raise InputError(path, "empty file")
-    first_line = text.splitlines()[0]
-    sep = sniff_separator(first_line)
+def _records(path, text, sep):
+    """(header, rows, first line of each row) of a CSV text; a cut or misquoted file is an InputError.
+
+    Rows must have as many fields as the header: pandas would pad a short row with blanks (a cut
+    file read as missing values) or take an extra field for an index (every value shifted)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"', strict=True)
+    rows, lines, line = [], [], 0
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, quotechar='"')
-    except (pd.errors.ParserError, csv.Error) as exc:
-        detail = str(exc).strip().splitlines()[0]
-        raise InputError(path, f"malformed CSV ({detail})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if code_column not in frame.columns:
-        raise InputError(path, f"no '{code_column}' column (the code of each territory); columns found: {', '.join(frame.columns[:6])}…")
-    if frame.empty:
-        raise InputError(path, "header only, no data rows")
+        header = [c.strip() for c in next(reader)]
+        line = reader.line_num
+        for row in reader:
+            start, line = line + 1, reader.line_num
+            if not any(field.strip() for field in row):
+                continue
+            if len(row) != len(header):
+                raise InputError(
+                    path, f"line {start}: {len(row)} fields where the header has {len(header)} "
+                    f"(the file is cut, or a value holds an unquoted '{sep}'): download it again or fix the line",
+                )
+            rows.append(row)
+            lines.append(start)
+    except csv.Error as exc:
+        raise InputError(path, f"line {line + 1}: malformed CSV ({exc}): the file is cut or a quote is not closed") from None
+    return header, rows, lines
+
+
+def _check_header(path, header, code_column):
+    seen = {}
+    for position, name in enumerate(header, 1):
+        if name in seen:
+            raise InputError(path, f"column {shown(name)} appears twice in the header (columns {seen[name]} and {position}): remove one")
+        seen[name] = position
+    if code_column not in seen:
+        raise InputError(path, f"no '{code_column}' column (the code of each territory); columns found: {shown(', '.join(header[:6]), 80)}")
+
+
+def read_table(path, code_column, code_length):
+    """Read a CSV as strings, with the code column normalised (leading zeros restored).
+
+    The frame's index is the file line of each row, for messages that point at it."""
+    text, _ = read_text(path)
+    sep = sniff_separator(text.split("\n", 1)[0])
+    header, rows, lines = _records(path, text, sep)
+    _check_header(path, header, code_column)
+    if not rows:
+        raise InputError(path, "header only, no data rows: the export or download failed, get the file again")
+    frame = pd.DataFrame(rows, columns=header, index=lines, dtype=str)
     codes = frame[code_column].str.strip()
+    if (codes == "").any():
+        raise InputError(path, f"line {codes.index[codes == ''][0]}: empty {code_column} (every row needs the code of its territory)")
     if code_length:
         short = codes.str.fullmatch(r"\d+") & (codes.str.len() < code_length)
         codes = codes.where(~short, codes.str.zfill(code_length))
@@ -87,8 +135,12 @@ def read_table(path, code_column, code_length):
     return frame
 
 
-def to_numbers(frame, columns, path, decimal_comma):
-    """Convert text columns to floats; return (values, reasons) where reasons names each blank."""
+def to_numbers(frame, columns, path, decimal_comma, lines, counts=()):
+    """Convert text columns to floats; return (values, reasons) where reasons names each blank.
+
+    `lines` are the file lines of the rows, for messages; `counts` the columns that cannot be
+    negative: a negative count is an error, since it can only be a corrupted or misread cell.
+    """
     values = {}
     reasons = {}
     for column in columns:
@@ -98,20 +150,28 @@ def to_numbers(frame, columns, path, decimal_comma):
         text = raw.where(~blank, "")
         if decimal_comma:
             text = text.str.replace(",", ".", regex=False)
-        text = text.str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+        text = text.str.replace(r"[\u00a0\u202f ]", "", regex=True)
         number = pd.to_numeric(text.where(~blank, np.nan), errors="coerce")
         bad = number.isna() & ~blank
         if bad.any():
-            position = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(
-                path,
-                f"line {position + 2}, column {column}: '{raw.iloc[position]}' is not a number "
-                "(expected a number, or s / nd / empty for a missing value)",
-            )
+            _cell_error(path, lines, bad, column, raw, "is not a number (expected a number, or s / nd / empty for a missing value)")
+        if column in counts and (number < 0).any():
+            _cell_error(path, lines, number < 0, column, raw, "is a negative count: correct it, or write s / nd to mark it missing")
         values[column] = number.to_numpy(dtype=float)
         reasons[column] = lowered.map(MISSING_TOKENS).where(blank, "").to_numpy(dtype=object)
     index = frame.index
     return pd.DataFrame(values, index=index), pd.DataFrame(reasons, index=index)
+
+
+def _cell_error(path, lines, where, column, raw, what):
+    position = int(np.flatnonzero(where.to_numpy())[0])
+    raise InputError(path, f"line {lines[position]}, column {shown(column)}: '{shown(raw.iloc[position])}' {what}")
+
+
+def shown(text, limit=40):
+    """A value from a file inside a one-line message: whitespace and control characters folded, cut if long."""
+    text = " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", str(text)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def year_suffix(columns, stem):

@@ -5,7 +5,9 @@ IRIS), the reason of every blank, official rows of larger territories when the
 publisher gives them, and names where the file has them.
 """
 
+import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -90,9 +92,36 @@ def identify(path):
     if "COD_VAR" in columns:
         return None  # INSEE variable dictionaries
     for family in FAMILIES:
-        if all(any(re.fullmatch(p, c) for c in columns) for p in family.signature):
+        if all(_has(pattern, columns) for pattern in family.signature):
             return family
+    _refuse_near_miss(path, columns)
     return None
+
+
+def _has(pattern, columns):
+    return any(re.fullmatch(pattern, c) for c in columns)
+
+
+def _refuse_near_miss(path, columns):
+    """A table with a family's code column and all its signature but one column is that family with
+    a column renamed by a new vintage (MED21 become MEDIANE21): say which rather than skip the file."""
+    for family in FAMILIES:
+        signature = [p for p in family.signature if p != family.code]
+        absent = [p for p in signature if not _has(p, columns)]
+        if family.code not in columns or len(absent) != 1 or len(signature) - 1 < 2:
+            continue
+        expected = _expected_name(absent[0], columns)
+        others = [c for c in columns if c != family.code and not any(re.fullmatch(p, c) for p in signature)]
+        close = difflib.get_close_matches(expected, others, n=1, cutoff=0.6)
+        hint = f"found {readers.shown(close[0])}: renamed by a new vintage? rename it {expected}" if close else "add it, or remove the file"
+        raise InputError(path, f"looks like a {family.id} table but has no {expected} column ({hint})")
+
+
+def _expected_name(pattern, columns):
+    """A signature pattern written as the column the file should have: MED\\d\\d with the file's year, MED21."""
+    years = Counter(m.group(1) for c in columns if (m := re.fullmatch(r"[A-Z_]+\D(\d\d)", c)))
+    year = years.most_common(1)[0][0] if years else "AA"
+    return pattern.replace(r"\d\d", year)
 
 
 def _vintage(family, columns, path):
@@ -122,6 +151,7 @@ def read_source(path, family):
     columns, _ = readers.header_of(path)
     vintage = _vintage(family, columns, path)
     frame = readers.read_table(path, family.code, None)
+    sep = frame.attrs["sep"]
     codes = frame[family.code]
     level = family.level
     if family.id == "filosofi":
@@ -137,17 +167,16 @@ def read_source(path, family):
         frame = frame[frame["commune_type"] == "COM"].drop_duplicates(family.code)
     if level == "france":
         frame[family.code] = "FRM"
-    duplicated = frame[family.code][frame[family.code].duplicated()]
-    if len(duplicated):
-        raise InputError(path, f"duplicate code {duplicated.iloc[0]} in column {family.code} ({len(duplicated)} duplicated rows)")
-    sep = frame.attrs.get("sep")
+    _refuse_duplicates(path, frame[family.code], family.code)
+    lines = frame.index.to_numpy()
     frame = frame.set_index(family.code)
     frame.index.name = "code"
     numeric = [
         c for c in frame.columns
         if c not in family.text_columns and not (family.drop_columns and re.fullmatch(family.drop_columns, c))
     ]
-    values, reasons = readers.to_numbers(frame, numeric, path, decimal_comma=sep == ";")
+    counts = {c for c in numeric if _is_count(family, vintage, c)}
+    values, reasons = readers.to_numbers(frame, numeric, path, sep != ",", lines, counts)
     if family.strip_suffix:
         suffix = f"{vintage % 100:02d}"
         rename = {c: c[: -len(suffix)] for c in values.columns if c.endswith(suffix)}
@@ -157,6 +186,26 @@ def read_source(path, family):
     if level == "iris" and parent is None:
         parent = pd.Series(frame.index.str[:5], index=frame.index)
     return level, vintage, values, reasons, names, parent
+
+
+def _refuse_duplicates(path, codes, column):
+    duplicated = codes[codes.duplicated()]
+    if len(duplicated):
+        code = duplicated.iloc[0]
+        first = codes.index[codes == code][0]
+        raise InputError(
+            path, f"line {duplicated.index[0]}: duplicate code {readers.shown(code)} in column {column} (already on line {first}; "
+            f"{len(duplicated)} duplicated row(s)): each territory must appear once, remove the extra rows",
+        )
+
+
+def _is_count(family, vintage, column):
+    """A variable the family sums over communes (sources.yaml `how: sum`) is a count, never negative."""
+    from indicators.aggregate import rule_for  # aggregate reads this module's source_meta
+
+    suffix = f"{vintage % 100:02d}"
+    variable = column[: -len(suffix)] if family.strip_suffix and column.endswith(suffix) else column
+    return rule_for(family.id, variable).how == "sum"
 
 
 def csv_files(data_dir):
@@ -178,7 +227,10 @@ def load_sources(data_dir):
         table = tables.get(key)
         if level in ("commune", "iris"):
             if table is not None and not table.data.empty:
-                raise InputError(path, f"a second {family.id} {vintage} table at {level} level; already read {table.paths[0]}")
+                raise InputError(
+                    path, f"a second {family.id} {vintage} table at {level} level; already read {table.paths[0]}: "
+                    "remove one of the two files",
+                )
             if table is None:
                 table = tables[key] = SourceTable(family.id, vintage, level, [], values, reasons, names, parent)
             else:

@@ -8,7 +8,7 @@ département. This is the library entry point a notebook calls.
 
 import difflib
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -49,13 +49,14 @@ class Territory:
     events: list
     data_dir: Path
     warnings: list = field(default_factory=list)
+    fingerprint: str = ""
 
     def commune(self, query):
         """Commune code from a code or a name (case and accents ignored)."""
         return find_commune(self.communes, query, self.dept)
 
     def values(self, code, vintage="latest"):
-        rows = self.table[self.table["code"] == code]
+        rows = self.rows_of(code)
         if vintage == "latest":
             rows = rows.sort_values("vintage", ascending=False).drop_duplicates("indicator")
         return rows.set_index("indicator")
@@ -65,6 +66,39 @@ class Territory:
         if vintage is not None:
             rows = rows[rows["vintage"] == vintage]
         return rows.sort_values("vintage").iloc[-1] if len(rows) else None
+
+    def trimmed(self):
+        """The same territory with source tables cut to its own communes and IRIS.
+
+        Values for the région and France are already in the table; rendering needs only
+        the département's rows, and forked workers then share a small process image.
+        """
+        def cut(table):
+            keep = table.data.index.map(lambda c: dept_of(c) == self.dept)
+            return replace(
+                table, data=table.data[keep], reasons=table.reasons[keep],
+                names=table.names[table.names.index.map(lambda c: dept_of(c) == self.dept)] if table.names is not None else None,
+                parent=table.parent[keep] if table.parent is not None else None,
+                old_perimeter=table.old_perimeter,
+            )
+
+        out = replace(self, tables={k: cut(t) for k, t in self.tables.items()}, iris={k: cut(t) for k, t in self.iris.items()})
+        out.fingerprint = self.fingerprint
+        return out
+
+    def rows_of(self, code):
+        """The table's rows of one territory, indexed once for the many lookups of a portrait."""
+        return self._index("code").get(code, self.table.iloc[:0])
+
+    def rows_for(self, indicator):
+        """The table's rows of one indicator."""
+        return self._index("indicator").get(indicator, self.table.iloc[:0])
+
+    def _index(self, column):
+        key = f"_by_{column}"
+        if key not in self.__dict__:
+            self.__dict__[key] = {k: rows for k, rows in self.table.groupby(column, sort=False)}
+        return self.__dict__[key]
 
     def iris_shapes(self):
         """IRIS polygons of the département (WGS84), or None; loaded once."""
@@ -207,6 +241,8 @@ def load_territory(dept, data_dir=None, catalogue=None, events=None):
         names[region] = region_name(region)
         names[FRANCE_CODE] = FRANCE_NAME
         frame = _ranks(_tidy(catalogue, territories, names), catalogue)
+        from indicators import sanity
+        warnings += sanity.check(data_dir, dept, tables, iris, frame, catalogue, communes)
         level_order = {level: n for n, level in enumerate(LEVELS)}
         frame = frame.sort_values(["level", "code", "indicator", "vintage"], key=lambda s: s.map(level_order) if s.name == "level" else s)
         return {"table": frame[COLUMNS].reset_index(drop=True), "communes": communes}, {"warnings": warnings}
@@ -214,7 +250,10 @@ def load_territory(dept, data_dir=None, catalogue=None, events=None):
     key = digest(fingerprint(data_dir, events), dept, tuple(catalogue), _boundary_stamp(data_dir))
     frames, extra = cached_frames(key, produce)
     frame, communes, warnings = frames["table"], frames["communes"], extra["warnings"]
-    return Territory(
+    # the key names everything the values depend on: builds use it to skip unchanged portraits
+    territory = Territory(
         dept, dept_name(dept), region, region_name(region), communes, frame,
         catalogue, tables, iris, applied, data_dir, warnings,
     )
+    territory.fingerprint = key
+    return territory

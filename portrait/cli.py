@@ -75,6 +75,10 @@ def build_parser():
     p.add_argument("--tiles", metavar="URL", help="add an online tile layer to the web maps, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png")
     p.add_argument("--tiles-attribution", metavar="TEXT", help="attribution shown with --tiles")
     p.add_argument("--pst", metavar="DIR", help="PST files directory (default: ./pst, else pst/ in the data directory)")
+    p.add_argument("--force", action="store_true", help="rebuild every portrait, even those whose inputs did not change")
+    p.add_argument("--group", action="append", metavar="CODE", help="build the portrait of this group of communes (repeatable)")
+    p.add_argument("--groups", nargs="?", const="", metavar="FILE",
+                   help="build every group's portrait; FILE declares other groups (default: the EPT of the département)")
     _add_data(p)
     p.set_defaults(func=lambda a: _build(a))
 
@@ -83,6 +87,7 @@ def build_parser():
     pst.register(sub)
     from portrait import dictionary; dictionary.register(sub)  # noqa: E702
     from portrait import data_commands; data_commands.register(sub)  # noqa: E702
+    from portrait import pack; pack.register(sub)  # noqa: E702
     return parser
 
 
@@ -95,7 +100,8 @@ def _build(args):
         raise InputError(None, f"unknown format '{sorted(unknown)[0]}' (choose among html, pdf, csv)")
     build(
         args.dept, out=args.out, communes=args.commune, formats=formats, data_dir=args.data, jobs=args.jobs,
-        tiles=args.tiles, attribution=args.tiles_attribution, pst_dir=args.pst,
+        tiles=args.tiles, attribution=args.tiles_attribution, pst_dir=args.pst, force=args.force,
+        groups=args.group or ("all" if args.groups is not None else None), groups_file=args.groups or None,
     )
     return 0
 

@@ -1,17 +1,20 @@
 """Safe output: every file is written to a temporary name in its directory, then renamed."""
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
 from geodata.errors import InputError
+
+TEMP_NAME = re.compile(r"\..+\.(\d+)\.[^.]+\.tmp")  # .index.html.<pid>.<random>.tmp
 
 
 def write_atomic(path, data):
     """Write bytes or text so that readers see the old file or the new one, never half of one."""
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -29,14 +32,39 @@ def prepare_directory(path):
     """Create an output directory, or say in one line why it cannot be used."""
     path = Path(path)
     if path.exists() and not path.is_dir():
-        raise InputError(path, "output path exists and is not a directory")
+        raise InputError(path, "output path exists and is not a directory: choose another --out")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(path, f"cannot create output directory ({exc.strerror})") from None
+        raise InputError(path, f"cannot create output directory ({exc.strerror}): choose another --out") from None
     if not os.access(path, os.W_OK | os.X_OK):
-        raise InputError(path, "output directory is not writable")
+        raise InputError(path, "output directory is not writable: choose another --out, or change its permissions")
+    remove_stale_temporaries(path)
     return path
+
+
+def remove_stale_temporaries(directory):
+    """Delete the temporary files that a killed build left in `directory`: those whose writer is gone.
+
+    A temporary name carries its writer's process id, so a build running at the same time keeps its own."""
+    try:
+        entries = list(Path(directory).iterdir())
+    except OSError:
+        return  # unlisted: nothing to clean, the writes themselves will say what is wrong
+    for path in entries:
+        match = TEMP_NAME.fullmatch(path.name)
+        if match and not _alive(int(match.group(1))) and path.is_file():
+            path.unlink(missing_ok=True)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        pass
+    return True
 
 
 def inside(root, *parts):

@@ -69,11 +69,10 @@ def _variables(family, columns, vintage):
 def _table(path, data_dir):
     """A DataFile for a recognised table, or (None, why) for a file the readers leave aside."""
     relative = path.relative_to(data_dir)
+    columns, _ = readers.header_of(path)
     family = sources.identify(path)
     if family is None:
-        columns, _ = readers.header_of(path)
         return None, "dictionnaire de variables" if "COD_VAR" in columns else "en-tête non reconnu"
-    columns, _ = readers.header_of(path)
     try:
         vintage = sources._vintage(family, columns, path)
     except ValueError:
@@ -196,7 +195,7 @@ def _table_lines(rows, headers):
 def render(inv):
     """The inventory as French-labelled text tables."""
     meta = sources.source_meta()
-    counts = {key: len(ids) for key, ids in inv.feeds.items()}
+    counts = {key: len({i for i, _ in fed}) for key, fed in inv.feeds.items()}
     rows = [
         (str(f.path), f.family, f.vintage or "—", f.level, "cartes" if f.family == BOUNDARIES else counts.get((f.family, f.vintage), 0))
         for f in inv.files
@@ -211,7 +210,7 @@ def render(inv):
     for (family, vintage), fed in sorted(inv.feeds.items(), key=lambda kv: (kv[0][0], -(kv[0][1] or 0))):
         names = ", ".join(dict.fromkeys(f"{i}" if v == vintage else f"{i} ({v})" for i, v in fed))
         paths = [f.path.name for f in inv.files if (f.family, f.vintage) == (family, vintage)]
-        lines.append(f"  {family} {vintage or '?'} ({', '.join(paths)}) : {len(fed)} formule(s)")
+        lines.append(f"  {family} {vintage or '?'} ({', '.join(paths)}) : {counts[(family, vintage)]} indicateur(s)")
         lines.append(_wrap(names or "aucun indicateur du catalogue"))
     derived = [i.id for i in inv.catalogue if _derivations(i, inv.catalogue) and inv.available.get(i.id)]
     lines += ["", f"Indicateurs calculés à partir d'autres indicateurs, disponibles ({len(derived)})"]

@@ -4,12 +4,15 @@ Communes are rendered in parallel processes (fork): each worker inherits the
 loaded territory and keeps its own matplotlib figures and templates.
 """
 
+import hashlib
+import json
 import multiprocessing
 import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +20,9 @@ import pandas as pd
 from geodata import boundaries
 from geodata.errors import InputError
 from indicators import load_territory
+from indicators.groups import group_territory, load_groups
 from portrait.files import inside, prepare_directory, write_atomic
+import reports
 from reports import charts
 from reports import webmap
 from reports.maps import MapPainter
@@ -43,6 +48,8 @@ class Context:
     neighbours: dict = field(default_factory=dict)
     tiles: tuple = (None, None)
     pst: dict = field(default_factory=dict)
+    pst_paths: dict = field(default_factory=dict)
+    force: bool = False
     renderer: Renderer = field(default_factory=Renderer)
 
     @property
@@ -68,6 +75,7 @@ class CommuneResult:
     folder: str
     written: dict  # file name -> bytes written
     stages: dict  # stage -> seconds
+    skipped: bool = False  # inputs unchanged since the last build
 
     @property
     def seconds(self):
@@ -100,15 +108,70 @@ def draw_images(portrait, painter, pst, watch):
     if pst and pst["timeline"]:
         figures.append(pst["timeline"])
     for chart in figures:
-        with watch("charts" if chart.kind in charts.DRAWERS else "maps"):
-            png = charts.draw(chart) if chart.kind in charts.DRAWERS else painter.draw(chart)
-        chart.image = f"{chart.id}.png"
-        images[chart.image] = png
+        is_chart = chart.kind in charts.DRAWERS
+        with watch("charts" if is_chart else "maps"):
+            image = charts.draw(chart) if is_chart else painter.draw(chart)
+        chart.image = f"{chart.id}.{charts.EXTENSION if is_chart else 'png'}"
+        images[chart.image] = image
     return images
 
 
+MANIFEST = ".portrait-build.json"
+CODE_DIRS = (Path(__file__).parent, Path(reports.__file__).parent)
+
+
+@lru_cache(maxsize=None)
+def code_fingerprint():
+    """Hash of the renderers' code, templates and styles: a change rebuilds every portrait."""
+    digest = hashlib.sha256()
+    for folder in CODE_DIRS:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".html", ".css", ".js", ".yaml") and "__pycache__" not in path.parts:
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def inputs_fingerprint(context, code):
+    """Everything a commune's portrait depends on; equal fingerprints mean identical output."""
+    pst = context.pst_paths.get(code)
+    parts = (
+        context.territory.fingerprint, code_fingerprint(), sorted(context.formats), context.tiles,
+        sorted(context.folders.items()), pst.read_bytes() if pst else None,
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def up_to_date(context, code, fingerprint):
+    """The result recorded by the last build of this commune, when its inputs did not change."""
+    folder = context.folders.get(code)
+    manifest = context.out / folder / MANIFEST if folder else None
+    if context.force or manifest is None or not manifest.exists():
+        return None
+    try:
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    files = recorded.get("files", {})
+    intact = all((context.out / folder / name).is_file() and (context.out / folder / name).stat().st_size == size for name, size in files.items())
+    if recorded.get("fingerprint") != fingerprint or not intact:
+        return None
+    return CommuneResult(code, recorded["name"], folder, files, {}, skipped=True)
+
+
 def build_commune(context, code):
-    """Write one commune's folder, timing each stage."""
+    """Write one commune's folder, timing each stage; skipped when its inputs did not change."""
+    fingerprint = inputs_fingerprint(context, code)
+    done = up_to_date(context, code, fingerprint)
+    if done:
+        return done
+    result = render_commune(context, code)
+    manifest = {"fingerprint": fingerprint, "name": result.name, "files": result.written}
+    write_atomic(context.out / result.folder / MANIFEST, json.dumps(manifest, ensure_ascii=False))
+    return result
+
+
+def render_commune(context, code):
     territory = context.territory
     watch = Stopwatch()
     with watch("model"):
@@ -122,7 +185,7 @@ def build_commune(context, code):
             for name, png in images.items():
                 written[name] = write_atomic(folder / name, png)
             web = write_web_maps(context, portrait, folder, written)
-            html = context.renderer.html("portrait.html", p=portrait, web=web, pst=pst)
+            html = context.renderer.html("portrait.html", p=portrait, web=web, pst=pst, folders=context.folders)
             written["index.html"] = write_atomic(folder / "index.html", html)
     if "pdf" in context.formats:
         with watch("pdf"):
@@ -172,7 +235,7 @@ def write_shared_assets(context, shapes):
     return write_atomic(context.out / context.data_script, webmap.js_data("PORTRAIT_COMMUNES", data))
 
 
-def write_departement_page(context, folders):
+def write_departement_page(context, folders, group_links=()):
     territory = context.territory
     tiles, attribution = context.tiles
     page = webmap.map_page(f"Carte — {territory.name}", [context.data_script], "PORTRAIT_COMMUNES", {"linkPrefix": ""}, "", tiles, attribution)
@@ -194,7 +257,7 @@ def write_departement_page(context, folders):
         })
     html = context.renderer.html(
         "departement.html", asset_prefix="", t=territory, rows=rows, key=[territory.catalogue[i] for i in key_ids], map=chart,
-        has_projects=bool(context.pst),
+        has_projects=bool(context.pst), groups=group_links,
     )
     for name, png in images.items():
         write_atomic(context.out / name, png)
@@ -209,12 +272,12 @@ def load_pst_files(pst_dir, territory):
     if pst_dir and not directory.is_dir():
         raise InputError(directory, "PST directory does not exist")
     if not directory.is_dir():
-        return {}, None
+        return {}, {}, None
     known = set(territory.communes["code"])
     files = {p.stem: p for p in pst.pst_files(directory)}
     ours = {code: path for code, path in files.items() if code in known}
     checked = pst.load_directory(directory, None)
-    return {code: checked[code] for code in ours if code in checked}, directory
+    return {code: checked[code] for code in ours if code in checked}, ours, directory
 
 
 def write_projects_page(context):
@@ -264,55 +327,125 @@ def _xlsx(frame):
     return buffer.getvalue()
 
 
+@dataclass
+class BuildReport:
+    results: list
+    stages: dict  # load, shared, communes (wall), departement: seconds
+    wall: float
+
+    def stage_totals(self):
+        """Seconds summed over the communes for each rendering stage (CPU time across processes)."""
+        totals = {}
+        for result in self.results:
+            for stage, seconds in result.stages.items():
+                totals[stage] = totals.get(stage, 0.0) + seconds
+        return totals
+
+
 def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_dir=None, jobs=None, log=print,
-          tiles=None, attribution=None, pst_dir=None):
+          tiles=None, attribution=None, pst_dir=None, force=False, groups=None, groups_file=None):
     """Build the portraits of a département (all communes, or the given codes or names).
 
     `tiles` is an optional tile URL template for the web maps (none by default: the pages work offline);
-    `pst_dir` the directory of PST files (default: ./pst, else pst/ in the data directory).
+    `pst_dir` the directory of PST files (default: ./pst, else pst/ in the data directory);
+    communes whose inputs did not change since the last build are skipped unless `force`.
+    `groups` lists group codes to build instead of communes ("all" for every group of `groups_file`,
+    default: the EPT of indicators/data/groups.yaml).
     """
     global _CONTEXT
     started = time.perf_counter()
-    territory = load_territory(dept, data_dir)
-    codes = [territory.commune(c) for c in communes] if communes else list(territory.communes["code"])
-    pst_files, pst_dir = load_pst_files(pst_dir, territory)
-    out = prepare_directory(out).resolve()
-    shapes = boundaries.load_communes(territory.data_dir, territory.dept, territory.events)
-    painter = MapPainter(shapes, boundaries.load_departements(territory.data_dir), territory.iris_shapes())
+    watch = Stopwatch()
+    with watch("load"):
+        territory = load_territory(dept, data_dir).trimmed()
+        declared = load_groups(territory, groups_file)
+        codes = [] if groups else [territory.commune(c) for c in communes] if communes else list(territory.communes["code"])
+        pst_files, pst_paths, pst_dir = load_pst_files(pst_dir, territory)
+        out = prepare_directory(out).resolve()
+        shapes = boundaries.load_communes(territory.data_dir, territory.dept, territory.events)
+        painter = MapPainter(shapes, boundaries.load_departements(territory.data_dir), territory.iris_shapes())
     built = set(codes) | {c for c in territory.communes["code"] if any(out.glob(f"{c}-*/index.html"))}
     folders = {c: f"{c}-{slugify(n)}" for c, n in zip(territory.communes["code"], territory.communes["name"]) if c in built}
-    _CONTEXT = Context(territory, out, set(formats), painter, folders, boundaries.neighbours(shapes), (tiles, attribution), pst_files)
-    shared = write_shared_assets(_CONTEXT, shapes)
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(codes)))
+    _CONTEXT = Context(
+        territory, out, set(formats), painter, folders, boundaries.neighbours(shapes), (tiles, attribution),
+        pst_files, pst_paths, force,
+    )
+    with watch("shared"):
+        shared = write_shared_assets(_CONTEXT, shapes)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(codes) or 1))
     log(f"Portraits de {territory.name} ({territory.dept}) : {len(codes)} commune(s), {jobs} processus, sortie {out}")
+    with watch("communes"):
+        results = _build_communes(codes, jobs, log) if codes else []
+        if groups:
+            results += _build_groups(territory, declared, groups, log)
+    with watch("departement"):
+        group_links = [(g.name, f"{g.code}-{slugify(g.name)}") for g in declared if (out / f"{g.code}-{slugify(g.name)}" / "index.html").exists()]
+        write_departement_page(_CONTEXT, folders, group_links)
+        if pst_dir:
+            n_projects, n_actions = write_projects_page(_CONTEXT)
+            log(f"Projets sociaux de territoire ({pst_dir}) : {len(pst_files)} commune(s), {n_projects} projet(s), "
+                f"{n_actions} action(s) de suivi → projets.html, suivi-pst.csv, suivi-pst.xlsx")
+    report = BuildReport(results, watch.stages, time.perf_counter() - started)
+    _summary(report, out, shared, log)
+    for warning in territory.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return report
+
+
+def _build_groups(territory, declared, wanted, log):
+    """Portraits of groups of communes, with the same renderers as the communes'."""
+    global _CONTEXT
+    chosen = declared if wanted == "all" else [g for g in declared if g.code in wanted or g.name in wanted]
+    unknown = set(wanted) - {g.code for g in chosen} - {g.name for g in chosen} if wanted != "all" else set()
+    if unknown or not chosen:
+        known = ", ".join(f"{g.code} ({g.name})" for g in declared) or "none"
+        raise InputError(None, f"unknown group '{sorted(unknown)[0] if unknown else wanted}'; groups: {known}")
+    commune_context = _CONTEXT
+    groups_territory = group_territory(territory, chosen)
+    folders = {g.code: f"{g.code}-{slugify(g.name)}" for g in chosen}
+    _CONTEXT = Context(
+        groups_territory, commune_context.out, commune_context.formats, commune_context.painter,
+        {**commune_context.folders, **folders}, {}, commune_context.tiles, force=commune_context.force,
+    )
+    try:
+        results = []
+        for n, group in enumerate(chosen, 1):
+            result = build_commune(_CONTEXT, group.code)
+            results.append(result)
+            log(f"  [groupe {n}/{len(chosen)}] {group.code} {group.name} → {result.folder}/ ({result.seconds:.1f} s)")
+        return results
+    finally:
+        _CONTEXT = commune_context
+
+
+def _build_communes(codes, jobs, log):
     results = []
     if jobs == 1:
-        iterator = (build_commune(_CONTEXT, code) for code in codes)
-        pool = None
+        iterator, pool = (build_commune(_CONTEXT, code) for code in codes), None
     else:
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
         iterator = pool.map(_worker, codes)
     try:
         for n, result in enumerate(iterator, 1):
             results.append(result)
-            log(f"  [{n}/{len(codes)}] {result.code} {result.name} → {result.folder}/ ({len(result.written)} fichiers, {result.seconds:.1f} s)")
+            done = "inchangé, non reconstruit" if result.skipped else f"{len(result.written)} fichiers, {result.seconds:.1f} s"
+            log(f"  [{n}/{len(codes)}] {result.code} {result.name} → {result.folder}/ ({done})")
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
-    write_departement_page(_CONTEXT, folders)
-    if pst_dir:
-        n_projects, n_actions = write_projects_page(_CONTEXT)
-        log(f"Projets sociaux de territoire ({pst_dir}) : {len(pst_files)} commune(s), {n_projects} projet(s), {n_actions} action(s) de suivi → projets.html, suivi-pst.csv, suivi-pst.xlsx")
+    return results
+
+
+def _summary(report, out, shared, log):
+    results = report.results
     total = sum(sum(r.written.values()) for r in results)
     pdfs = [size for r in results for name, size in r.written.items() if name.endswith(".pdf")]
     pages = [sum(r.written.get(n, 0) for n in ("index.html", "carte.html", "carte-iris.html", "iris.js")) for r in results]
     if pages and any(pages):
-        log(f"Page d'une commune : {min(pages) / 1e3:.0f} à {max(pages) / 1e3:.0f} ko (HTML et cartes), plus {shared / 1e3:.0f} ko de données cartographiques partagées.")
+        log(f"Page d'une commune : {min(pages) / 1e3:.0f} à {max(pages) / 1e3:.0f} ko (HTML et cartes), "
+            f"plus {shared / 1e3:.0f} ko de données cartographiques partagées.")
+    rebuilt = sum(not r.skipped for r in results)
     log(
-        f"Écrit : {len(results)} portrait(s) dans {out} ({total / 1e6:.1f} Mo"
+        f"Écrit : {rebuilt} portrait(s) reconstruit(s), {len(results) - rebuilt} inchangé(s), dans {out} ({total / 1e6:.1f} Mo"
         + (f", PDF de {min(pdfs) / 1e3:.0f} à {max(pdfs) / 1e3:.0f} ko" if pdfs else "")
-        + f"), page du département {out / 'index.html'}, en {time.perf_counter() - started:.1f} s."
+        + f"), page du département {out / 'index.html'}, en {report.wall:.1f} s."
     )
-    for warning in territory.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    return results

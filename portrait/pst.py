@@ -223,16 +223,10 @@ class Action(_Model):
         return self.due is not None and self.due < (today or dt.date.today()) and self.status not in ("fait", "abandonné")
 
 
-class PST(_Model):
-    """One commune's projet social de territoire; `example` marks the invented ones."""
+class CommuneFile(_Model):
+    """A file about one commune, named after its code: `commune` must match the file name."""
 
     commune: str
-    name: Label | None = None
-    example: bool = False
-    agreement: Agreement
-    projects: _items(Project) = []
-    governance: Annotated[Governance, BeforeValidator(lambda v: {} if v is None else v)] = Governance()
-    follow_up: _items(Action) = []
 
     @field_validator("commune", mode="before")
     @classmethod
@@ -246,6 +240,17 @@ class PST(_Model):
         if known is not None and value not in known:
             raise ValueError(f"unknown commune code '{value}'")
         return value
+
+
+class PST(CommuneFile):
+    """One commune's projet social de territoire; `example` marks the invented ones."""
+
+    name: Label | None = None
+    example: bool = False
+    agreement: Agreement
+    projects: _items(Project) = []
+    governance: Annotated[Governance, BeforeValidator(lambda v: {} if v is None else v)] = Governance()
+    follow_up: _items(Action) = []
 
 
 # ---------------------------------------------------------------- YAML with line numbers
@@ -318,8 +323,12 @@ def _check_tree(root):
     walk(root, 1)
 
 
-def _read_yaml(path):
-    """(data, root node) of a PST file, or _FileError: size, encoding and YAML checked in that order."""
+PST_SHAPE = "a PST file is a mapping of keys (commune, agreement, projects, governance, follow_up)"
+
+
+def _read_yaml(path, shape=PST_SHAPE):
+    """(data, root node) of a hand-edited YAML file, or _FileError: size, encoding and YAML checked in
+    that order; `shape` says what the top level should be when it is not a mapping."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
@@ -350,7 +359,7 @@ def _read_yaml(path):
     finally:
         loader.dispose()
     if not isinstance(data, dict):
-        raise _FileError("a PST file is a mapping of keys (commune, agreement, projects, governance, follow_up)", 1)
+        raise _FileError(shape, 1)
     if isinstance(data.get("commune"), int):  # 93066 unquoted: keep the text, and the leading zero of 01001
         data["commune"] = next(v.value for k, v in root.value if k.value == "commune")
     return data, root
@@ -394,9 +403,8 @@ def _path(loc):
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
 
 
-def _model_at(loc):
-    """The schema class of the mapping at `loc`, for the keys an unknown key could have meant."""
-    model = PST
+def _model_at(loc, model):
+    """The schema class of the mapping at `loc` below `model`, for the keys an unknown key could have meant."""
     for part in loc:
         if isinstance(part, int):
             continue
@@ -413,12 +421,12 @@ def _model_at(loc):
     return model
 
 
-def _message(error):
+def _message(error, model):
     kind, loc, value, ctx = error["type"], error["loc"], error.get("input"), error.get("ctx") or {}
     if kind == "missing":
         return "missing (required)"
     if kind == "extra_forbidden":
-        model = _model_at(loc[:-1])
+        model = _model_at(loc[:-1], model)
         keys = list(model.model_fields) if model else []
         close = difflib.get_close_matches(str(loc[-1]), keys, n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(keys)}"
@@ -455,28 +463,42 @@ def _one_line(name, line, path, message):
     return " ".join(text.splitlines())
 
 
-def _check(path, known_communes=None):
-    """(model or None, one-line errors) for one PST file."""
+def check_yaml(path, schema, context=None, shape=PST_SHAPE, checks=()):
+    """(model or None, one-line errors) for one hand-edited YAML file validated by the pydantic `schema`.
+
+    Shared by every file kind field officers write (PST, observations), so that they all get the
+    same safe loader, the same line numbers and the same wording. `checks` are functions of the
+    raw data yielding (loc, message) for what the schema cannot see entry by entry.
+    """
     path = Path(path)
     name = str(path)
     try:
-        data, root = _read_yaml(path)
+        data, root = _read_yaml(path, shape)
     except _FileError as exc:
         return None, [_one_line(name, exc.line, "", exc.message)]
-    context = {"stem": path.stem, "known_communes": None if known_communes is None else set(known_communes)}
-    issues = list(_duplicate_ids(data))
+    issues = [issue for check in checks for issue in check(data)]
     model = None
     try:
-        model = PST.model_validate(data, context=context)
+        model = schema.model_validate(data, context=context)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             if error["type"] == "invalid_key":  # `1: x` or `null: x`: an unknown key like any other
                 key = "null" if error["loc"][-1] is None else str(error["loc"][-1])
                 error = {**error, "type": "extra_forbidden", "loc": (*error["loc"][:-1], key)}
-            issues.append((tuple(error["loc"]), _message(error)))
+            issues.append((tuple(error["loc"]), _message(error, schema)))
     located = sorted(((_line(root, loc), _path(loc), message) for loc, message in issues), key=lambda issue: issue[0])
     errors = [_one_line(name, *issue) for issue in located]
     return (None if errors else model), errors
+
+
+def commune_context(path, known_communes=None):
+    """What the `commune` validator needs: the file name it must match, the communes it may be."""
+    return {"stem": Path(path).stem, "known_communes": None if known_communes is None else set(known_communes)}
+
+
+def _check(path, known_communes=None):
+    """(model or None, one-line errors) for one PST file."""
+    return check_yaml(path, PST, commune_context(path, known_communes), checks=(_duplicate_ids,))
 
 
 # ---------------------------------------------------------------- public functions
@@ -494,24 +516,33 @@ def pst_files(directory):
     return sorted(p for p in Path(directory).iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and p.is_file())
 
 
-def _check_all(directory, known_communes):
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise InputError(directory, "PST directory does not exist (pass --pst DIR)")
+def check_files(directory, check, kind="a PST file"):
+    """({code: model or None}, errors) of the per-commune files of `directory`, each read by `check(path)`."""
     models, errors = {}, []
     for path in pst_files(directory):
         if path.suffix != ".yaml":
-            errors.append(f"{path}: a PST file is named <commune code>.yaml, e.g. 93066.yaml")
+            errors.append(f"{path}: {kind} is named <commune code>.yaml, e.g. 93066.yaml")
             continue
-        model, file_errors = _check(path, known_communes)
+        model, file_errors = check(path)
         models[path.stem] = model
         errors += file_errors
     return models, errors
 
 
-def check_directory(directory, known_communes=None):
-    """Every error of every PST file of `directory`, one line each, in file then line order."""
-    return _check_all(directory, known_communes)[1]
+def _check_all(directory, known_communes):
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError(directory, "PST directory does not exist (pass --pst DIR)")
+    return check_files(directory, lambda path: _check(path, known_communes))
+
+
+def check_directory(directory, known_communes=None, known_iris=None):
+    """Every error of every PST file of `directory` and of its observations/ files, one line each,
+    in file then line order. `known_iris` ({IRIS code: commune code}) also checks the observations' places."""
+    from portrait import observations  # it builds on this module
+
+    errors = _check_all(directory, known_communes)[1]
+    return errors + observations.check_observations(directory, known_communes, known_iris)
 
 
 def load_directory(directory, known_communes=None):
@@ -584,12 +615,14 @@ def default_directory(data_dir=None):
 
 def cmd_check(args):
     directory = Path(args.pst) if args.pst else default_directory(args.data)
-    known = None
+    known = known_iris = None
     if args.dept:
         from indicators import load_territory
+        from portrait.observations import iris_communes
 
-        known = set(load_territory(args.dept, args.data).communes["code"])
-    errors = check_directory(directory, known)
+        territory = load_territory(args.dept, args.data)
+        known, known_iris = set(territory.communes["code"]), iris_communes(territory.iris_shapes())
+    errors = check_directory(directory, known, known_iris)
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
     if errors:
@@ -612,9 +645,9 @@ def register(subparsers):
     where = "PST directory (default: ./pst, else pst/ in the data directory)"
     data = "data directory (default: $PORTRAIT_DATA, else ../shared/data)"
 
-    p = sub.add_parser("check", help="check every PST file; one line per error")
+    p = sub.add_parser("check", help="check every PST file and observations file; one line per error")
     p.add_argument("--pst", metavar="DIR", help=where)
-    p.add_argument("--dept", help="also check that each commune belongs to this département (reads the data, slow)")
+    p.add_argument("--dept", help="also check that each commune and IRIS belongs to this département (reads the data, slow)")
     p.add_argument("--data", metavar="DIR", help=data)
     p.set_defaults(func=cmd_check)
 

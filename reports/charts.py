@@ -23,11 +23,19 @@ plt.rcParams.update({
 
 
 def to_png(fig, close=True):
-    """PNG bytes of a figure; close=False keeps it open to be restyled for the next commune."""
+    """PNG bytes of a figure (maps); close=False keeps it open to be restyled for the next commune."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.08)
     if close:
         plt.close(fig)
+    return buffer.getvalue()
+
+
+def to_svg(fig):
+    """SVG bytes of a chart: faster to draw than PNG, half the PDF size, and its text stays text."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.08, metadata={"Date": None})
+    plt.close(fig)
     return buffer.getvalue()
 
 
@@ -47,7 +55,7 @@ def ages(data):
     ax.invert_yaxis()
     ax.set_xlabel("Part de la population (%)")
     ax.legend(loc="lower right")
-    return to_png(fig)
+    return to_svg(fig)
 
 
 def refs(data):
@@ -69,7 +77,7 @@ def refs(data):
     ax.invert_yaxis()
     ax.set_xlabel("%")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 if n > 3 else -0.3), ncol=len(present))
-    return to_png(fig)
+    return to_svg(fig)
 
 
 def position(data):
@@ -92,7 +100,7 @@ def position(data):
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=2, bbox_to_anchor=(0.5, -0.02))
     fig.tight_layout(rect=(0, 0.06, 1, 1))
-    return to_png(fig)
+    return to_svg(fig)
 
 
 def iris(data):
@@ -107,7 +115,7 @@ def iris(data):
     ax.set_xlabel("Revenu déclaré médian par unité de consommation (€ par an)")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: format_number(x, 0)))
     ax.set_xlim(0, max(values) * 1.18)
-    return to_png(fig)
+    return to_svg(fig)
 
 
 
@@ -143,10 +151,13 @@ def timeline(data):
     handles += [plt.Rectangle((0, 0), 1, 1, color=STATUS_COLOURS[s]) for s in statuses]
     labels += statuses
     ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, fontsize=7)
-    return to_png(fig)
+    return to_svg(fig)
 
 
 DRAWERS = {"ages": ages, "refs": refs, "position": position, "iris": iris, "timeline": timeline}
+
+
+EXTENSION = "svg"
 
 
 def draw(chart):

@@ -40,7 +40,7 @@ class MapPainter:
         key = (data["indicator"], data["vintage"])
         if key in self._bases:
             return self._bases[key]
-        fig, ax = plt.subplots(figsize=(4.1, 3.9))
+        fig, ax = plt.subplots(figsize=(3.6, 3.3))
         values = self.communes.index.map(lambda c: data["values"].get(c, np.nan)).to_numpy(dtype=float)
         known = ~np.isnan(values)
         k = min(5, max(2, len(np.unique(values[known])) - 1))
@@ -62,16 +62,24 @@ class MapPainter:
         if (~known).any():
             handles.append(Patch(facecolor=MISSING_COLOUR, hatch="////", edgecolor="#999999", label="n.d."))
         unit = {"%": "en %", "€": "en €"}.get(data["unit"], data["unit"])
-        ax.legend(handles=handles, title=unit, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, title_fontsize=7.5)
+        ax.legend(handles=handles, title=unit, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, fontsize=7.5,
+                  title_fontsize=7.5, columnspacing=0.8, handlelength=1.2)
         self._bases[key] = (fig, ax)
         return fig, ax
+
+    def _outline(self, highlight):
+        """The outline of one commune or of a group of communes (their union), or None."""
+        codes = [highlight] if isinstance(highlight, str) else list(highlight or [])
+        codes = [c for c in codes if c in self.communes.index]
+        if not codes:
+            return None
+        return self.communes.loc[codes].dissolve().boundary
 
     def choropleth(self, data):
         fig, ax = self._base(data)
         artists = []
-        code = data.get("highlight")
-        if code in self.communes.index:
-            outline = self.communes.loc[[code]].boundary
+        outline = self._outline(data.get("highlight"))
+        if outline is not None:
             before = len(ax.collections)
             outline.plot(ax=ax, color="black", linewidth=1.6)
             artists = ax.collections[before:]
@@ -85,16 +93,18 @@ class MapPainter:
         if self.departements is not None:
             self.departements.plot(ax=ax, color="#E4E4E4", edgecolor="white", linewidth=0.8)
         self.communes.plot(ax=ax, color="#BFD5E8", edgecolor="white", linewidth=0.4)
-        code = data.get("highlight")
-        if code in self.communes.index:
-            self.communes.loc[[code]].plot(ax=ax, color=COMMUNE, edgecolor="black", linewidth=0.8)
+        highlight = data.get("highlight")
+        codes = [c for c in ([highlight] if isinstance(highlight, str) else highlight or []) if c in self.communes.index]
+        if codes:
+            self.communes.loc[codes].plot(ax=ax, color=COMMUNE, edgecolor="white", linewidth=0.4)
+            self._outline(codes).plot(ax=ax, color="black", linewidth=0.8)
         self._frame(ax, self.communes.buffer(3000))
         return to_png(fig)
 
     def iris_map(self, data):
         """The commune's IRIS coloured by one IRIS indicator; withheld IRIS hatched."""
         shapes = self.iris[self.iris["commune"] == data["commune"]].set_index("code")
-        fig, ax = plt.subplots(figsize=(4.6, 4.0))
+        fig, ax = plt.subplots(figsize=(4.2, 3.8))
         values = shapes.index.map(lambda c: data["values"].get(c, np.nan)).to_numpy(dtype=float)
         known = ~np.isnan(values)
         if known.sum() >= 3:
@@ -115,7 +125,7 @@ class MapPainter:
         self.communes.loc[[data["commune"]]].boundary.plot(ax=ax, color="black", linewidth=1.2)
         self._frame(ax, shapes)
         unit = {"%": "en %", "€": "en €"}.get(data["unit"], data["unit"])
-        ax.legend(handles=handles, title=unit, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, title_fontsize=7.5)
+        ax.legend(handles=handles, title=unit, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title_fontsize=8)
         return to_png(fig)
 
     def draw(self, chart):

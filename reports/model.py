@@ -5,6 +5,7 @@ back to the sources.
 """
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +25,8 @@ MAP_INDICATORS = ["taux_pauvrete", "niveau_vie_median", "taux_chomage_15_64", "p
 
 
 def slugify(name):
-    return "-".join(fold(name).split())
+    """A file-name-safe slug: ASCII letters and digits joined by hyphens, never a path."""
+    return "-".join(re.findall(r"[a-z0-9]+", fold(name))) or "commune"
 
 
 @dataclass
@@ -106,6 +108,14 @@ class Portrait:
     extra: dict = field(default_factory=dict)
 
     @property
+    def title(self):
+        return "Portrait de territoire" if self.kind == "groupe" else "Portrait de ville"
+
+    @property
+    def peers(self):
+        return "territoires du département" if self.kind == "groupe" else "communes du département"
+
+    @property
     def folder(self):
         return f"{self.code}-{self.slug}"
 
@@ -137,41 +147,58 @@ class Notes:
         return [(n, text) for text, n in self.numbers.items()]
 
 
-def _latest(table, code):
-    rows = table[table["code"] == code].sort_values("vintage")
+def _latest(territory, code):
+    rows = territory.rows_of(code).sort_values("vintage")
     return rows.drop_duplicates("indicator", keep="last").set_index("indicator")
 
 
-def _reference_rows(table, level):
-    return table[table["level"] == level].set_index(["indicator", "vintage"])
+def _references(territory):
+    """Département, région and France rows by (indicator, vintage), built once per territory."""
+    if "_references" not in territory.__dict__:
+        table = territory.table
+        territory.__dict__["_references"] = {
+            level: table[table["level"] == level].set_index(["indicator", "vintage"]) for level in ("departement", "region", "france")
+        }
+    return territory.__dict__["_references"]
 
 
-def _evolution(table, code, indicator, latest_vintage):
-    rows = table[(table["code"] == code) & (table["indicator"] == indicator.id)].dropna(subset=["value"]).sort_values("vintage")
-    if getattr(indicator, "derivations", None) or indicator.evolution or len(rows) < 2:
+def _known_vintages(own):
+    """{indicator: [(vintage, value), ...]} of the known values, oldest first."""
+    known = own.dropna(subset=["value"]).sort_values("vintage")
+    out = {}
+    for indicator, vintage, value in zip(known["indicator"], known["vintage"], known["value"]):
+        out.setdefault(indicator, []).append((int(vintage), value))
+    return out
+
+
+def _evolution(series, indicator, latest_vintage):
+    """The change from the oldest to the latest vintage, e.g. "−2,3 points depuis 2012"."""
+    if getattr(indicator, "derivations", None) or indicator.evolution or len(series) < 2:
         return ""
-    first, last = rows.iloc[0], rows.iloc[-1]
-    if last["vintage"] != latest_vintage or first["vintage"] == last["vintage"]:
+    (first_vintage, first), (last_vintage, last) = series[0], series[-1]
+    if last_vintage != latest_vintage or first_vintage == last_vintage:
         return ""
     if indicator.is_rate:
-        change = format_value(last["value"] - first["value"], "points")
+        change = format_value(last - first, "points")
     else:
-        change = format_value((last["value"] / first["value"] - 1) * 100, "%", decimals=1)
+        change = format_value((last / first - 1) * 100, "%", decimals=1)
         change = change if change.startswith("−") else "+" + change
-    return f"{change} depuis {int(first['vintage'])}"
+    return f"{change} depuis {first_vintage}"
 
 
 def _facts(indicator, row):
-    return Facts(indicator.id, row["value"], row["departement_value"], row["rank"], row["rank_of"], indicator.is_rate, indicator.unit)
+    """The facts a sentence may use; a count is never compared with the département's total."""
+    ref = None if indicator.unit in COUNT_UNITS else row["departement_value"]
+    return Facts(indicator.id, row["value"], ref, row["rank"], row["rank_of"], indicator.is_rate, indicator.unit)
 
 
-COUNT_UNITS = {"ménages", "logements"}
+COUNT_UNITS = {"habitants", "ménages", "logements"}
 MAX_FINDINGS = 4
 
 
 def _findings(rows):
     """The most notable sentences of a section, counts of households and dwellings left out."""
-    sentences = [r.sentence for r in rows if r.sentence is not None and r.unit not in COUNT_UNITS]
+    sentences = [r.sentence for r in rows if r.sentence is not None and (r.unit not in COUNT_UNITS or r.id == "population")]
     ranked = sorted(sentences, key=lambda s: -notability(s.facts))
     keep = set(id(s) for s in ranked[:MAX_FINDINGS])
     return [s for s in sentences if id(s) in keep]
@@ -179,8 +206,9 @@ def _findings(rows):
 
 def build_rows(territory, code, theme, notes):
     table = territory.table
-    latest = _latest(table, code)
-    refs = {level: _reference_rows(table, level) for level in ("departement", "region", "france")}
+    known = _known_vintages(territory.rows_of(code))
+    latest = _latest(territory, code)
+    refs = _references(territory)
     rows = []
     for indicator in territory.catalogue.by_theme(theme):
         if indicator.id not in latest.index:
@@ -199,14 +227,14 @@ def build_rows(territory, code, theme, notes):
             notes.cell(row["value"], indicator.unit, row["missing_reason"], row["note"], row["old_perimeter_value"]),
             cells["departement"], cells["region"], cells["france"],
             format_rank(row["rank"], row["rank_of"]) if not is_missing(row["value"]) else MISSING,
-            _evolution(table, code, indicator, row["vintage"]), row["source"], indicator.definition,
+            _evolution(known.get(indicator.id, []), indicator, row["vintage"]), row["source"], indicator.definition,
             None if is_missing(row["value"]) else indicator_sentence(facts, indicator.label, indicator.unit),
         ))
     return rows
 
 
 def _section_headline(territory, code, theme):
-    latest = _latest(territory.table, code)
+    latest = _latest(territory, code)
     best, best_score = None, 0.0
     for indicator_id in phrase_table()["headline_candidates"].get(theme, []):
         if indicator_id not in latest.index or is_missing(latest.loc[indicator_id, "value"]):
@@ -245,17 +273,18 @@ def _theme_chart(territory, code, theme, rows, dept_name, region_name):
     return Chart(f"refs-{theme}", "refs", f"{label} : la commune et ses références", alt, " ; ".join(sources), columns, table_rows, series)
 
 
-def _position_chart(territory, code, theme):
+def _position_chart(territory, code, theme, peers="communes du département"):
     """Each commune as a dot for the theme's headline indicators, the portrait's commune highlighted."""
     table = territory.table
     ids = [i for i in phrase_table()["headline_candidates"].get(theme, []) if i in territory.catalogue.indicators][:4]
     series, rows, sources = [], [], []
     for indicator_id in ids:
         indicator = territory.catalogue[indicator_id]
-        latest_vintage = table[(table["indicator"] == indicator_id) & (table["level"] == "commune") & table["value"].notna()]["vintage"].max()
+        candidates = territory.rows_for(indicator_id)
+        latest_vintage = candidates[(candidates["level"] == "commune") & candidates["value"].notna()]["vintage"].max()
         if is_missing(latest_vintage):
             continue
-        sub = table[(table["indicator"] == indicator_id) & (table["vintage"] == latest_vintage)]
+        sub = candidates[candidates["vintage"] == latest_vintage]
         communes = sub[sub["level"] == "commune"].dropna(subset=["value"])
         own = communes[communes["code"] == code]
         if own.empty:
@@ -273,21 +302,28 @@ def _position_chart(territory, code, theme):
     if not series:
         return None
     name = territory.name_of(code)
-    alt = f"Nuage de points : position de {name} parmi les {len(territory.communes)} communes du département pour " + ", ".join(
+    alt = f"Nuage de points : position de {name} parmi les {len(territory.communes)} {peers} pour " + ", ".join(
         f"{r[0].lower()} ({r[3]})" for r in rows) + "."
     return Chart(
-        f"position-{theme}", "position", "Position parmi les communes du département", alt,
+        f"position-{theme}", "position", f"Position parmi les {peers}", alt,
         " ; ".join(sources), ["Indicateur", "Année", name, "Rang", "Minimum", "Maximum"], rows, {"series": series, "name": name},
     )
 
 
+def _members(territory, code):
+    """The communes a portrait covers: itself, or a group's communes."""
+    return list(getattr(territory, "members_of", {}).get(code, [code]))
+
+
 def _ages_chart(territory, code):
     table = territory.tables.get(("rp_dossier", 2022))
-    if table is None or code not in table.data.index:
+    own_codes = _members(territory, code)
+    if table is None or not set(own_codes) <= set(table.data.index):
         return None
     variables = [v for _, v in AGE_BANDS]
-    own = table.data.loc[code, variables]
-    members = [c for c in territory.communes["code"] if c in table.data.index]
+    own = table.data.loc[own_codes, variables].sum(min_count=1)
+    base = getattr(territory, "base", territory)
+    members = [c for c in base.communes["code"] if c in table.data.index]
     dept = table.data.loc[members, variables].sum()
     if own.isna().any() or own.sum() == 0:
         return None
@@ -361,26 +397,29 @@ def _iris_maps(territory, code):
     return charts
 
 
-def _map_chart(territory, code, indicator_id):
+def _map_chart(territory, code, indicator_id, highlight=None, name=None):
+    """A choropleth of the département's communes; `highlight` outlines a commune or a group's communes."""
     indicator = territory.catalogue[indicator_id]
     table = territory.table
-    sub = table[(table["indicator"] == indicator_id) & (table["level"] == "commune") & table["value"].notna()]
-    if sub.empty:
+    rows = territory.rows_for(indicator_id)
+    rows = rows[rows["level"] == "commune"]
+    known = rows[rows["value"].notna()]
+    if known.empty:
         return None
-    vintage = int(sub["vintage"].max())
-    sub = table[(table["indicator"] == indicator_id) & (table["level"] == "commune") & (table["vintage"] == vintage)]
+    vintage = int(known["vintage"].max())
+    sub = rows[rows["vintage"] == vintage]
     own = sub[sub["code"] == code]
     own_text = format_value(own["value"].iloc[0], indicator.unit) if len(own) else MISSING
+    name = name or (territory.name_of(code) if code else territory.name)
     alt = (
         f"Carte des communes du département : {indicator.label.lower()} en {vintage}, en classes de couleur. "
-        f"{territory.name_of(code) if code else territory.name} est entourée"
-        + (f" ; sa valeur est {own_text}." if code else ".")
+        f"{name} est entouré(e) de noir" + (f" ; sa valeur est {own_text}." if len(own) else ".")
     )
     return Chart(
         f"carte-{indicator_id}", "choropleth", f"{indicator.label} ({vintage})", alt,
         f"{sub['source'].iloc[0]} ; IGN, Admin Express", [], [],
         {"indicator": indicator_id, "vintage": vintage, "unit": indicator.unit, "polarity": indicator.polarity,
-         "values": dict(zip(sub["code"], sub["value"])), "highlight": code, "label": indicator.label},
+         "values": dict(zip(sub["code"], sub["value"])), "highlight": highlight or code, "label": indicator.label},
     )
 
 
@@ -441,13 +480,13 @@ def build_portrait(territory, code, today=None):
         if theme == "demographie":
             charts.append(_ages_chart(territory, code))
         charts.append(_theme_chart(territory, code, theme, rows, territory.name, territory.region_name))
-        charts.append(_position_chart(territory, code, theme))
+        charts.append(_position_chart(territory, code, theme, "territoires du département" if hasattr(territory, "members_of") else "communes du département"))
         if theme == "revenus":
             charts.append(_iris_chart(territory, code))
             charts.extend(_iris_maps(territory, code))
         section.charts = [c for c in charts if c is not None]
         sections.append(section)
-    latest = _latest(territory.table, code)
+    latest = _latest(territory, code)
     key_figures = []
     for indicator in territory.catalogue:
         if indicator.key and indicator.id in latest.index:
@@ -460,10 +499,45 @@ def build_portrait(territory, code, today=None):
             })
     used = {r.id for s in sections for r in s.rows}
     vintages = sorted({int(v) for v in territory.table[territory.table["code"] == code]["vintage"].dropna()})
-    maps = [m for m in (_map_chart(territory, code, i) for i in MAP_INDICATORS if i in territory.catalogue.indicators) if m]
-    cover = Chart("situation", "locator", f"{name} dans son département", f"Carte de situation : {name} dans le département {territory.name}, entouré des départements voisins en gris.", "IGN, Admin Express", [], [], {"highlight": code})
-    return Portrait(
+    base = getattr(territory, "base", territory)
+    members = _members(territory, code)
+    maps = [
+        m for m in (_map_chart(base, code, i, members, name) for i in MAP_INDICATORS if i in territory.catalogue.indicators) if m
+    ]
+    cover = Chart(
+        "situation", "locator", f"{name} dans son département",
+        f"Carte de situation : {name} dans le département {territory.name}, entouré des départements voisins en gris.",
+        "IGN, Admin Express", [], [], {"highlight": members},
+    )
+    portrait = Portrait(
         code, name, slugify(name), territory.dept, territory.name, territory.region_name or "", format_date(today),
         vintages, key_figures, sections, notes.items(), _annex(territory, used), _sources(territory),
         _perimeter_notes(territory, code), maps, cover,
     )
+    if hasattr(territory, "members_of"):
+        portrait.kind = "groupe"
+        portrait.extra["members"] = members_table(base, members)
+    return portrait
+
+
+def members_table(territory, members):
+    """The group's communes with their key figures and their rank within the group."""
+    key = [i for i in territory.catalogue if i.key]
+    table = territory.table[territory.table["code"].isin(members) & (territory.table["level"] == "commune")]
+    columns, rows = [], {c: [] for c in members}
+    for indicator in key:
+        sub = table[(table["indicator"] == indicator.id)].dropna(subset=["value"])
+        if sub.empty:
+            continue
+        vintage = int(sub["vintage"].max())
+        sub = table[(table["indicator"] == indicator.id) & (table["vintage"] == vintage)].set_index("code")
+        ranks = sub["value"].rank(method="min", ascending=False)
+        known = int(sub["value"].notna().sum())
+        columns.append(f"{indicator.label} ({vintage})")
+        for code in members:
+            value = sub["value"].get(code)
+            text = format_value(value, indicator.unit)
+            if not is_missing(value):
+                text += f" ({format_rank(ranks[code], known)})"
+            rows[code].append(text)
+    return {"columns": columns, "rows": [{"code": c, "name": territory.name_of(c), "values": rows[c]} for c in members]}

@@ -13,6 +13,7 @@ import yaml
 from reports.formatting import format_rank, format_value, is_missing
 
 PHRASES = Path(__file__).parent / "data" / "phrases.yaml"
+MIN_PEERS = 10
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class Facts:
         if is_missing(self.rank) or is_missing(self.rank_of):
             return None
         n, r = int(self.rank_of), int(self.rank)
+        if n < MIN_PEERS:
+            return None  # "among the highest" means little among a handful of territories
         edge = max(3, round(n * 0.1))
         if r <= edge:
             return "top"

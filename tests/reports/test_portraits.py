@@ -94,7 +94,8 @@ def test_every_generated_sentence_is_true(territory):
             facts = sentence.facts
             row = territory.value(code, facts.indicator)
             assert row["value"] == facts.value
-            assert row["departement_value"] == facts.ref or (math.isnan(row["departement_value"]) and math.isnan(facts.ref))
+            if facts.ref is not None:  # counts are never compared with the département's total
+                assert row["departement_value"] == facts.ref or (math.isnan(row["departement_value"]) and math.isnan(facts.ref))
             for key, wanted in sentence.when.items():
                 assert getattr(facts, key) == wanted
             n, rank = facts.rank_of, facts.rank

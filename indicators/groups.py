@@ -1,0 +1,104 @@
+"""Groups of communes (the EPT of a département, or any declared grouping) as territories of their own.
+
+A group's values come from the publisher's row for it when one exists (the Filosofi
+EPT files), else from its communes with the same rules as a département: counts
+summed, rates from counts or re-weighted, medians never aggregated.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from geodata.cog import code_mapping
+from geodata.errors import InputError
+from indicators.compute import Territories, formula_values
+from indicators.derived import derived_rows
+from indicators.territory import COLUMNS, Territory, _ranks
+
+DEFAULT_GROUPS = Path(__file__).parent / "data" / "groups.yaml"
+
+
+@dataclass(frozen=True)
+class Group:
+    code: str
+    name: str
+    members: tuple  # commune codes on the target map
+
+
+class GroupTerritories(Territories):
+    """One group: its official row ("ept" level of the sources) or the aggregate of its communes."""
+
+    def __init__(self, dept, group, tables):
+        super().__init__(dept, group.members, tables)
+        self.group = group
+
+    def levels(self):
+        return [("ept", self.group.code)]
+
+
+def _read_groups(path):
+    text = Path(path).read_text(encoding="utf-8-sig")
+    if Path(path).suffix.lower() == ".csv":
+        rows = list(csv.DictReader(io.StringIO(text), delimiter=";" if text.count(";") > text.count(",") else ","))
+        return [{"code": r.get("code"), "name": r.get("name"), "members": (r.get("members") or "").split()} for r in rows]
+    return yaml.safe_load(text) or []
+
+
+def load_groups(territory, path=None):
+    """The groups of a département's communes, mapped onto its commune map; unknown members are errors."""
+    path = Path(path) if path else DEFAULT_GROUPS
+    try:
+        raw = _read_groups(path)
+    except (OSError, yaml.YAMLError, csv.Error, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot read groups file ({str(exc).splitlines()[0]})") from None
+    mapping = code_mapping(territory.events)
+    known = set(territory.communes["code"])
+    groups = []
+    for n, entry in enumerate(raw, 1):
+        if not isinstance(entry, dict) or not entry.get("code") or not entry.get("name") or not entry.get("members"):
+            raise InputError(path, f"group {n}: needs a code, a name and members")
+        members = tuple(dict.fromkeys(mapping.get(str(m), str(m)) for m in entry["members"]))
+        unknown = [m for m in members if m not in known]
+        if len(unknown) == len(members):
+            continue  # a group of another département
+        if unknown:
+            raise InputError(path, f"group {entry['code']}: unknown commune {unknown[0]} in département {territory.dept}")
+        groups.append(Group(str(entry["code"]), str(entry["name"]), members))
+    return groups
+
+
+def group_territory(territory, groups):
+    """A Territory whose "communes" are the groups: the portraits, ranks and references work unchanged."""
+    records = []
+    for group in groups:
+        territories = GroupTerritories(territory.dept, group, territory.tables)
+        for indicator in territory.catalogue:
+            for formula in indicator.formulas:
+                rows, _ = formula_values(formula, territories)
+                for code, level, value, reason, note, how, old in rows:
+                    if level == "ept":
+                        records.append({
+                            "code": group.code, "level": "commune", "indicator": indicator.id, "theme": indicator.theme,
+                            "vintage": formula.vintage, "value": value, "unit": indicator.unit, "how": how,
+                            "missing_reason": reason, "note": "", "old_perimeter_value": float("nan"),
+                            "source": territory.table.loc[territory.table["indicator"] == indicator.id, "source"].iloc[0].rsplit(",", 1)[0] + f", {formula.vintage}",
+                        })
+    frame = pd.DataFrame(records)
+    frame = pd.concat([frame, derived_rows(territory.catalogue, frame)], ignore_index=True)
+    names = {g.code: g.name for g in groups}
+    frame["name"] = frame["code"].map(names)
+    references = territory.table[territory.table["level"] != "commune"]
+    frame = _ranks(pd.concat([frame, references], ignore_index=True), territory.catalogue)
+    frame = frame[COLUMNS].reset_index(drop=True)
+    communes = pd.DataFrame({"code": [g.code for g in groups], "name": [g.name for g in groups]})
+    result = Territory(
+        territory.dept, territory.name, territory.region, territory.region_name, communes, frame, territory.catalogue,
+        territory.tables, {}, territory.events, territory.data_dir, territory.warnings, territory.fingerprint,
+    )
+    result.base = territory
+    result.members_of = {g.code: g.members for g in groups}
+    return result
