@@ -6,7 +6,6 @@ field officers as the PST files, so they go through the same safe loader and the
 errors (portrait.pst), and whether a text may be quoted is an explicit, required choice.
 """
 
-import datetime as dt
 import json
 import re
 from pathlib import Path

@@ -27,6 +27,7 @@ from reports import charts
 from reports import webmap
 from reports.maps import MapPainter
 from reports.model import build_portrait, slugify
+from reports.crossed_view import CrossedAnalysis
 from reports.pst_view import pst_view
 from reports.render import STATIC, Renderer
 
@@ -50,6 +51,7 @@ class Context:
     pst: dict = field(default_factory=dict)
     pst_paths: dict = field(default_factory=dict)
     force: bool = False
+    crossed: object = None
     renderer: Renderer = field(default_factory=Renderer)
 
     @property
@@ -101,12 +103,9 @@ class Stopwatch:
         return Block()
 
 
-def draw_images(portrait, painter, pst, watch):
-    """Draw every chart and map of a portrait; returns {file name: PNG bytes}."""
+def draw_images(figures, painter, watch):
+    """Draw charts (SVG) and maps (PNG); returns {file name: bytes} and sets each chart's image name."""
     images = {}
-    figures = [c for s in portrait.sections for c in s.charts] + portrait.maps + ([portrait.cover_map] if portrait.cover_map else [])
-    if pst and pst["timeline"]:
-        figures.append(pst["timeline"])
     for chart in figures:
         is_chart = chart.kind in charts.DRAWERS
         with watch("charts" if is_chart else "maps"):
@@ -177,19 +176,25 @@ def render_commune(context, code):
     with watch("model"):
         portrait = build_portrait(territory, code)
         pst = pst_view(context.pst.get(code), territory, code)
+        crossed = context.crossed.commune_view(code) if context.crossed else None
+        crossed_ids = {i.id for i in territory.catalogue.crossed()}
+        crossed_rows = [r for s in portrait.sections for r in s.rows if r.id in crossed_ids] if crossed else []
         folder = prepare_directory(inside(context.out, portrait.folder))
-    images = draw_images(portrait, context.painter, pst, watch)
+    figures = [c for s in portrait.sections for c in s.charts] + portrait.maps + ([portrait.cover_map] if portrait.cover_map else [])
+    figures += ([pst["timeline"]] if pst and pst["timeline"] else []) + (crossed["charts"] if crossed else [])
+    images = draw_images(figures, context.painter, watch)
+    extra = {"pst": pst, "crossed": crossed, "crossed_rows": crossed_rows}
     written = {}
     if "html" in context.formats:
         with watch("html"):
             for name, png in images.items():
                 written[name] = write_atomic(folder / name, png)
             web = write_web_maps(context, portrait, folder, written)
-            html = context.renderer.html("portrait.html", p=portrait, web=web, pst=pst, folders=context.folders)
+            html = context.renderer.html("portrait.html", p=portrait, web=web, folders=context.folders, **extra)
             written["index.html"] = write_atomic(folder / "index.html", html)
     if "pdf" in context.formats:
         with watch("pdf"):
-            pdf = context.renderer.pdf("portrait.html", images, p=portrait, pst=pst)
+            pdf = context.renderer.pdf("portrait.html", images, p=portrait, **extra)
             written[f"portrait-{portrait.folder}.pdf"] = write_atomic(folder / f"portrait-{portrait.folder}.pdf", pdf)
     if "csv" in context.formats:
         with watch("csv"):
@@ -235,6 +240,21 @@ def write_shared_assets(context, shapes):
     return write_atomic(context.out / context.data_script, webmap.js_data("PORTRAIT_COMMUNES", data))
 
 
+def write_synthesis(context):
+    """The "Synthèse départementale" page and PDF: typology map, fragility ranking, quadrants."""
+    synthesis = context.crossed.synthesis()
+    figures = [synthesis["types_map"], synthesis["ranking"], *synthesis["quadrants"]]
+    images = draw_images(figures, context.painter, Stopwatch())
+    territory = context.territory
+    page = context.renderer.html("synthese.html", asset_prefix="", t=territory, s=synthesis)
+    for name, data in images.items():
+        write_atomic(context.out / name, data)
+    write_atomic(context.out / "synthese.html", page)
+    if "pdf" in context.formats:
+        pdf = context.renderer.pdf("synthese.html", images, t=territory, s=synthesis)
+        write_atomic(context.out / f"synthese-{territory.dept}.pdf", pdf)
+
+
 def write_departement_page(context, folders, group_links=()):
     territory = context.territory
     tiles, attribution = context.tiles
@@ -257,7 +277,7 @@ def write_departement_page(context, folders, group_links=()):
         })
     html = context.renderer.html(
         "departement.html", asset_prefix="", t=territory, rows=rows, key=[territory.catalogue[i] for i in key_ids], map=chart,
-        has_projects=bool(context.pst), groups=group_links,
+        has_projects=bool(context.pst), groups=group_links, has_pdf="pdf" in context.formats,
     )
     for name, png in images.items():
         write_atomic(context.out / name, png)
@@ -367,7 +387,7 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
     folders = {c: f"{c}-{slugify(n)}" for c, n in zip(territory.communes["code"], territory.communes["name"]) if c in built}
     _CONTEXT = Context(
         territory, out, set(formats), painter, folders, boundaries.neighbours(shapes), (tiles, attribution),
-        pst_files, pst_paths, force,
+        pst_files, pst_paths, force, CrossedAnalysis(territory),
     )
     with watch("shared"):
         shared = write_shared_assets(_CONTEXT, shapes)
@@ -379,6 +399,7 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
             results += _build_groups(territory, declared, groups, log)
     with watch("departement"):
         group_links = [(g.name, f"{g.code}-{slugify(g.name)}") for g in declared if (out / f"{g.code}-{slugify(g.name)}" / "index.html").exists()]
+        write_synthesis(_CONTEXT)
         write_departement_page(_CONTEXT, folders, group_links)
         if pst_dir:
             n_projects, n_actions = write_projects_page(_CONTEXT)
@@ -404,7 +425,7 @@ def _build_groups(territory, declared, wanted, log):
     folders = {g.code: f"{g.code}-{slugify(g.name)}" for g in chosen}
     _CONTEXT = Context(
         groups_territory, commune_context.out, commune_context.formats, commune_context.painter,
-        {**commune_context.folders, **folders}, {}, commune_context.tiles, force=commune_context.force,
+        {**commune_context.folders, **folders}, {}, commune_context.tiles, force=commune_context.force, crossed=None,
     )
     try:
         results = []

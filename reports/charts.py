@@ -162,3 +162,50 @@ EXTENSION = "svg"
 
 def draw(chart):
     return DRAWERS[chart.kind](chart.data)
+
+
+def contributions(data):
+    """Signed bars: what pulls the fragility index up (orange) or down (blue)."""
+    labels, values = data["labels"], data["values"]
+    fig, ax = plt.subplots(figsize=(6.3, 0.5 + 0.36 * len(values)))
+    y = np.arange(len(values))
+    ax.barh(y, values, color=[DEPARTEMENT if v > 0 else COMMUNE for v in values], height=0.6)
+    ax.axvline(0, color="#333333", lw=0.8)
+    ax.set_yticks(y, [_wrap(label, 40) for label in labels])
+    ax.invert_yaxis()
+    ax.set_xlabel("Contribution à l'indice (écarts réduits pondérés)")
+    return to_svg(fig)
+
+
+def quadrant(data):
+    """All communes on two indicators, lines at the département's values, the commune labelled."""
+    fig, ax = plt.subplots(figsize=(6.0, 4.2))
+    ax.scatter(data["x"], data["y"], s=16, color=MUTED, edgecolor="none", zorder=2)
+    if data["x0"] is not None:
+        ax.axvline(data["x0"], color=DEPARTEMENT, lw=1.2, zorder=1)
+    if data["y0"] is not None:
+        ax.axhline(data["y0"], color=DEPARTEMENT, lw=1.2, zorder=1, label="Valeurs du département")
+    for x, y, name, code in zip(data["x"], data["y"], data["names"], data["codes"]):
+        if code == data["highlight"]:
+            ax.scatter([x], [y], s=70, color=COMMUNE, edgecolor="white", zorder=4)
+            ax.annotate(name, (x, y), xytext=(6, 6), textcoords="offset points", fontsize=8.5, color=COMMUNE, fontweight="bold")
+        elif data["highlight"] is None:
+            ax.annotate(name, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=6, color="#555555")
+    ax.set_xlabel(_wrap(data["xlabel"], 60))
+    ax.set_ylabel(_wrap(data["ylabel"], 40))
+    return to_svg(fig)
+
+
+def ranking(data):
+    labels, values = data["labels"], data["values"]
+    fig, ax = plt.subplots(figsize=(6.3, 0.4 + 0.19 * len(values)))
+    y = np.arange(len(values))
+    ax.barh(y, values, color=[DEPARTEMENT if v > 0 else COMMUNE for v in values], height=0.7)
+    ax.axvline(0, color="#333333", lw=0.8)
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("Indice de fragilité (0 = moyenne des communes)")
+    return to_svg(fig)
+
+
+DRAWERS.update({"contributions": contributions, "quadrant": quadrant, "ranking": ranking})

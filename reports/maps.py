@@ -128,6 +128,18 @@ class MapPainter:
         ax.legend(handles=handles, title=unit, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title_fontsize=8)
         return to_png(fig)
 
+    def types(self, data):
+        """Communes coloured by category (the typology), with a legend of the categories."""
+        fig, ax = plt.subplots(figsize=(6.0, 4.6))
+        categories = self.communes.index.map(lambda c: data["values"].get(c))
+        colours = [data["colours"].get(t, MISSING_COLOUR) if t is not None else MISSING_COLOUR for t in categories]
+        self.communes.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.5)
+        self._frame(ax, self.communes)
+        handles = [Patch(facecolor=data["colours"][t], label=label) for t, label in sorted(data["labels"].items())]
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), fontsize=7.5, frameon=False)
+        return to_png(fig)
+
     def draw(self, chart):
-        return {"choropleth": self.choropleth, "locator": self.locator, "iris_map": self.iris_map}[chart.kind](chart.data)
+        drawers = {"choropleth": self.choropleth, "locator": self.locator, "iris_map": self.iris_map, "types": self.types}
+        return drawers[chart.kind](chart.data)
 

@@ -74,9 +74,10 @@ def _groups(observations, code, territory, names):
     } for kind in kinds]
 
 
-def observations_by_theme(observations, territory, code):
-    """{theme id: {count, first, last, groups, figures}} for every theme of the catalogue; {} when
-    the commune has no observations file (None), so that a template can leave the block out."""
+def observations_by_theme(observations, territory, code, example=False):
+    """{theme id: {count, first, last, groups, figures, example}} for every theme of the catalogue;
+    {} when the commune has no observations file (None), so that a template can leave the block out.
+    `example` (the file's `example: true`) says the words are invented, next to each block."""
     if observations is None:
         return {}
     names = iris_names(territory.iris_shapes()) if any(o.place for o in observations) else {}
@@ -91,6 +92,7 @@ def observations_by_theme(observations, territory, code):
             "last": day(dates[-1]) if dates else "",
             "groups": _groups(mine, code, territory, names),
             "figures": theme_figures(territory, code, theme, related),
+            "example": bool(example),
         }
     return out
 

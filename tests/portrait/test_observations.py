@@ -173,6 +173,9 @@ def test_view_groups_by_source_and_shows_only_what_may_be_shown(territory):
     assert menages["figures"][0] == {"id": "part_familles_monoparentales", "label": "Part des familles monoparentales", "value": "29,1\u00a0% (2022)"}
     assert 2 <= len(view["revenus"]["figures"]) <= 3
     assert observations_by_theme(None, territory, "93066") == {}
+    assert not menages["example"]
+    invented = observations_by_theme(observations, territory, "93066", example=True)["menages"]
+    assert "Exemple fictif : propos inventés." in render(invented) and "Exemple fictif" not in render(menages)
 
 
 def render(obs, **context):

@@ -20,8 +20,9 @@ TODAY = dt.date(2026, 11, 27)
 
 
 def flat(text):
-    """Extracted text on one line, the non-breaking spaces of French figures as plain spaces."""
-    return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+    """Extracted text on one line, the non-breaking spaces of French figures as plain spaces and
+    the words broken at a hyphen at the end of a table line joined again."""
+    return re.sub(r"(\w)- (?=\w)", r"\1-", " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split()))
 
 
 def pdf_text(path):
@@ -29,9 +30,12 @@ def pdf_text(path):
 
 
 def docx_text(path):
-    document = Document(path)
-    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    return flat(" ".join([p.text for p in document.paragraphs] + cells))
+    """Paragraphs and table cells in reading order."""
+    parts = []
+    for block in Document(path).iter_inner_content():
+        rows = getattr(block, "rows", None)
+        parts += [cell.text for row in rows for cell in row.cells] if rows is not None else [block.text]
+    return flat(" ".join(parts))
 
 
 @pytest.fixture(scope="module")
