@@ -85,6 +85,7 @@ def build_parser():
     from portrait import pst
 
     pst.register(sub)
+    from portrait import compare; compare.register(sub)  # noqa: E702
     from portrait import dictionary; dictionary.register(sub)  # noqa: E702
     from portrait import data_commands; data_commands.register(sub)  # noqa: E702
     from portrait import pack; pack.register(sub)  # noqa: E702

@@ -281,6 +281,7 @@ def write_departement_page(context, folders, group_links=()):
     )
     for name, png in images.items():
         write_atomic(context.out / name, png)
+    write_atomic(context.out / "comparer.html", context.renderer.html("comparer.html", asset_prefix="", t=territory))
     write_atomic(context.out / "index.html", html)
 
 

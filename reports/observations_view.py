@@ -118,7 +118,7 @@ def iris_markers(observations, iris_shapes, themes=None):
     """
     if not observations or iris_shapes is None:
         return []
-    shapes = iris_shapes.set_index("code")
+    shapes = iris_shapes.drop_duplicates("code").set_index("code")
     names = iris_names(iris_shapes)
     themes = themes or {}
     features = []

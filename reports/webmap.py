@@ -34,7 +34,7 @@ def leaflet_assets():
     files = {"leaflet/leaflet.js": (base / "leaflet.js").read_bytes(), "leaflet/leaflet.css": (base / "leaflet.css").read_bytes()}
     for image in (base / "images").glob("*.png"):
         files[f"leaflet/images/{image.name}"] = image.read_bytes()
-    for name in ("webmap.js", "webmap.css", "table.js", "filters.js"):
+    for name in ("webmap.js", "webmap.css", "table.js", "filters.js", "compare.js"):
         files[name] = (STATIC / name).read_bytes()
     return files
 
@@ -85,7 +85,7 @@ def _indicator_entry(label, unit, polarity, vintage, values, ranks=None, reasons
     bins, colours, labels = classify(list(values.values()), unit, polarity)
     entry = {"label": label, "unit": unit, "vintage": vintage, "colours": colours, "legend": labels, "missing": MISSING_COLOUR, "values": {}}
     for code, value in values.items():
-        item = {"t": format_value(value, unit), "c": _class_of(value, bins)}
+        item = {"t": format_value(value, unit), "c": _class_of(value, bins), "v": None if is_missing(value) else round(float(value), 6)}
         if ranks and code in ranks:
             item["r"] = ranks[code]
         if is_missing(value) and reasons:

@@ -143,3 +143,29 @@ def test_failed_build_leaves_earlier_output_intact(site, tmp_path, data_dir):
     assert "cc_filosofi_2021_COM.csv: line 2, column NBMENFISC21" in result.stderr
     after = {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
     assert before == after
+
+
+def test_crossed_indicators_in_html_pdf_csv_and_synthesis(site):
+    html = (site / "93066-saint-denis" / "index.html").read_text(encoding="utf-8")
+    assert 'id="croises"' in html and "Indice de fragilité" in html and "Communes comparables" in html
+    assert "Double exposition" in html or "exposition" in html.lower()
+    text, _ = pdf_text(site, "93066-saint-denis")
+    assert "au croisement des indicateurs" in text and "Type de commune" in text
+    rows = read_raw(site / "93066-saint-denis" / "indicateurs-93066-saint-denis.csv", sep=",")
+    assert any(r["indicator"] == "rapport_chomage_jeunes" for r in rows)
+    synthesis = (site / "synthese.html").read_text(encoding="utf-8")
+    assert "Typologie des communes" in synthesis and "Indice de fragilité des communes" in synthesis
+    pdf = PdfReader(site / "synthese-93.pdf")
+    assert "Synthèse départementale" in normalise(" ".join(p.extract_text() for p in pdf.pages))
+
+
+def test_group_portrait(tmp_path_factory, data_dir):
+    from portrait.pipeline import build
+
+    out = tmp_path_factory.mktemp("groups")
+    build("93", out=out, groups=["200057867"], formats={"html", "pdf"}, data_dir=data_dir, jobs=1, log=lambda *_: None)
+    folder = out / "200057867-plaine-commune-t6"
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    assert "Portrait de territoire" in html and "Les 8 communes de Plaine Commune (T6)" in html
+    text = normalise(" ".join(p.extract_text() for p in PdfReader(next(folder.glob("*.pdf"))).pages))
+    assert "Plaine Commune (T6)" in text and "36,1 %" in text and "Aubervilliers" in text
