@@ -28,6 +28,7 @@ from reports import webmap
 from reports.maps import MapPainter
 from reports.model import build_portrait, slugify
 from reports.crossed_view import CrossedAnalysis
+from reports.observations_view import iris_markers, observations_by_theme
 from reports.pst_view import pst_view
 from reports.render import STATIC, Renderer
 
@@ -52,6 +53,8 @@ class Context:
     pst_paths: dict = field(default_factory=dict)
     force: bool = False
     crossed: object = None
+    observations: dict = field(default_factory=dict)
+    observation_paths: dict = field(default_factory=dict)
     renderer: Renderer = field(default_factory=Renderer)
 
     @property
@@ -133,10 +136,10 @@ def code_fingerprint():
 
 def inputs_fingerprint(context, code):
     """Everything a commune's portrait depends on; equal fingerprints mean identical output."""
-    pst = context.pst_paths.get(code)
+    pst, seen = context.pst_paths.get(code), context.observation_paths.get(code)
     parts = (
         context.territory.fingerprint, code_fingerprint(), sorted(context.formats), context.tiles,
-        sorted(context.folders.items()), pst.read_bytes() if pst else None,
+        sorted(context.folders.items()), pst.read_bytes() if pst else None, seen.read_bytes() if seen else None,
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -183,7 +186,9 @@ def render_commune(context, code):
     figures = [c for s in portrait.sections for c in s.charts] + portrait.maps + ([portrait.cover_map] if portrait.cover_map else [])
     figures += ([pst["timeline"]] if pst and pst["timeline"] else []) + (crossed["charts"] if crossed else [])
     images = draw_images(figures, context.painter, watch)
-    extra = {"pst": pst, "crossed": crossed, "crossed_rows": crossed_rows}
+    said = context.observations.get(code)
+    obs = observations_by_theme(said.observations if said else None, territory, code, example=bool(said and said.example))
+    extra = {"pst": pst, "crossed": crossed, "crossed_rows": crossed_rows, "obs": obs}
     written = {}
     if "html" in context.formats:
         with watch("html"):
@@ -213,6 +218,9 @@ def write_web_maps(context, portrait, folder, written):
     )
     written["carte.html"] = write_atomic(folder / "carte.html", page)
     iris = webmap.iris_data(context.territory, code, context.territory.iris_shapes())
+    said = context.observations.get(code)
+    if iris and said:
+        iris["markers"] = iris_markers(said.observations, context.territory.iris_shapes(), context.territory.catalogue.themes)
     if iris:
         written["iris.js"] = write_atomic(folder / "iris.js", webmap.js_data("PORTRAIT_IRIS", iris))
         page = webmap.map_page(
@@ -301,6 +309,17 @@ def load_pst_files(pst_dir, territory):
     return {code: checked[code] for code in ours if code in checked}, ours, directory
 
 
+def load_observation_files(pst_dir, territory):
+    """The actors' observations of the PST directory ({} without one), checked before anything is written."""
+    from portrait import observations
+
+    if pst_dir is None:
+        return {}, {}
+    files = observations.load_observations(pst_dir, known_iris=observations.iris_communes(territory.iris_shapes()))
+    paths = {code: observations.folder(pst_dir) / f"{code}.yaml" for code in files}
+    return files, paths
+
+
 def write_projects_page(context):
     """The list of every shared project of the département, and the follow-up tables as CSV and XLSX."""
     territory = context.territory
@@ -381,6 +400,7 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
         declared = load_groups(territory, groups_file)
         codes = [] if groups else [territory.commune(c) for c in communes] if communes else list(territory.communes["code"])
         pst_files, pst_paths, pst_dir = load_pst_files(pst_dir, territory)
+        observation_files, observation_paths = load_observation_files(pst_dir, territory)
         out = prepare_directory(out).resolve()
         shapes = boundaries.load_communes(territory.data_dir, territory.dept, territory.events)
         painter = MapPainter(shapes, boundaries.load_departements(territory.data_dir), territory.iris_shapes())
@@ -388,7 +408,7 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
     folders = {c: f"{c}-{slugify(n)}" for c, n in zip(territory.communes["code"], territory.communes["name"]) if c in built}
     _CONTEXT = Context(
         territory, out, set(formats), painter, folders, boundaries.neighbours(shapes), (tiles, attribution),
-        pst_files, pst_paths, force, CrossedAnalysis(territory),
+        pst_files, pst_paths, force, CrossedAnalysis(territory), observation_files, observation_paths,
     )
     with watch("shared"):
         shared = write_shared_assets(_CONTEXT, shapes)

@@ -157,6 +157,17 @@
       picker.addTo(map);
     }
 
+    if (data.markers && data.markers.length) {
+      var markers = L.layerGroup(data.markers.map(function (feature) {
+        var box = el("div", "portrait-tooltip");
+        box.appendChild(el("strong", "", feature.properties.name + " (" + feature.properties.count + " observation" + (feature.properties.count > 1 ? "s" : "") + ")"));
+        box.appendChild(el("div", "portrait-note", feature.properties.text));
+        var coords = feature.geometry.coordinates;
+        return L.circleMarker([coords[1], coords[0]], { radius: 7, color: "#1d2330", weight: 2, fillColor: "#ffffff", fillOpacity: 1, className: "portrait-observation" }).bindPopup(box);
+      }));
+      markers.addTo(map);
+      L.control.layers(null, { "Ce qu'en disent les acteurs": markers }, { collapsed: false, position: "topleft" }).addTo(map);
+    }
     map.options.zoomSnap = 0.25;
     map.fitBounds(data.bounds, { padding: [10, 10] });
     restyle();

@@ -84,7 +84,7 @@ def test_any_departement_with_its_files(tmp_path):
     result = run("indicators", "--dept", "2A", "--format", "csv", "--indicator", "taux_pauvrete", "--data", str(root))
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    dept = next(r for r in rows if r["level"] == "departement")
+    dept = next(r for r in rows if r["level"] == "departement" and r["vintage"] == "2021")
     expected = (250 * 10.5 + 500 * 11.5 + 750 * 12.5) / 1500
     assert float(dept["value"]) == pytest.approx(expected) and dept["name"] == "Corse-du-Sud"
 

@@ -209,9 +209,9 @@ def test_codes_without_leading_zeros_are_found_under_their_code(tmp_path):
 
 
 def derived_table(root, names, encoding="utf-8", bom=False):
-    """A census table (questionr layout) whose names feed the portraits' commune names."""
-    rows = ["code_insee;commune;pop_tot;log_rp", *(f'{c};"{n}";{1000 * (k + 1)};{400 * (k + 1)}' for k, (c, n) in enumerate(zip(CODES, names)))]
-    (root / "rp2018.csv").write_bytes(("\ufeff" if bom else "").encode(encoding) + ("\n".join(rows) + "\n").encode(encoding))
+    """The 2018 census table, whose names become the portraits' commune names, rewritten in `encoding`."""
+    text = fakes.counts_text(fakes.DERIVED, CODES, names)
+    (root / fakes.DERIVED).write_bytes(("\ufeff" if bom else "").encode(encoding) + text.encode(encoding))
 
 
 NAMES = ("Ajaccio; centre", "Île-Rousse", "Évisa", "Œuf-en-Ternois")
@@ -224,7 +224,8 @@ def test_names_with_accents_and_quoted_semicolons_load(tmp_path, encoding, bom):
     records, _ = indicator_json(root, "2A", "population")
     names = {r["code"]: r["name"] for r in records if r["level"] == "commune"}
     assert names == dict(zip(CODES, NAMES))
-    assert record(records, "2A002", "population", 2018)["value"] == 2000
+    assert '"Ajaccio; centre"' in (root / fakes.DERIVED).read_text(encoding=encoding)
+    assert record(records, "2A002", "population", 2018)["value"] == 1940
 
 
 def test_utf16_tab_separated_export_with_decimal_commas_loads(tmp_path):
