@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make portraits   installs what is missing, then builds the portraits of the default département
+#                    (every commune, then its groups of communes) into ./site
 #   make test        installs what is missing, then runs the tests
 DEPT ?= 93
 PYTHON ?= python3
@@ -7,8 +8,11 @@ APT_PACKAGES = libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu
 
 .PHONY: portraits test install system-deps
 
+PST ?= examples/pst
+
 portraits: install
-	$(PYTHON) -m portrait build --dept $(DEPT)
+	$(PYTHON) -m portrait build --dept $(DEPT) --pst $(PST)
+	$(PYTHON) -m portrait build --dept $(DEPT) --pst $(PST) --groups
 
 test: install
 	$(PYTHON) -m pytest

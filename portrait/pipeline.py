@@ -21,6 +21,7 @@ from geodata import boundaries
 from geodata.errors import InputError
 from indicators import load_territory
 from indicators.groups import group_territory, load_groups
+from portrait.dictionary import dictionary
 from portrait.files import inside, prepare_directory, write_atomic
 import reports
 from reports import charts
@@ -290,6 +291,7 @@ def write_departement_page(context, folders, group_links=()):
     for name, png in images.items():
         write_atomic(context.out / name, png)
     write_atomic(context.out / "comparer.html", context.renderer.html("comparer.html", asset_prefix="", t=territory))
+    write_atomic(context.out / "dictionnaire.html", dictionary(territory.catalogue, "html"))
     write_atomic(context.out / "index.html", html)
 
 

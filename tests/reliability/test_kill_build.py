@@ -54,8 +54,9 @@ def is_complete(path, relative, copies):
     raise AssertionError(f"unexpected output file {relative}")
 
 
-def check_output(out, copies):
+def check_output(out):
     """Every file under a final name is complete; returns the temporary files (hidden, never output)."""
+    copies = static_assets()
     temporaries = []
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         relative = path.relative_to(out).as_posix()
@@ -74,8 +75,7 @@ def test_killed_builds_leave_only_complete_files(tmp_path):
     started = time.monotonic()
     assert subprocess.run(command, **run).returncode == 0
     duration = time.monotonic() - started
-    copies = static_assets()
-    assert check_output(out, copies) == []
+    assert check_output(out) == []
     draw = random.Random(SEED)
     left = []
     for _ in range(KILLS):
@@ -83,10 +83,10 @@ def test_killed_builds_leave_only_complete_files(tmp_path):
         time.sleep(draw.uniform(0.5, duration))
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-        left += check_output(out, copies)
+        left += check_output(out)
     final = subprocess.run(command, **run)
     assert final.returncode == 0, final.stderr
-    assert check_output(out, copies) == []  # the stale temporaries of the killed builds are gone
+    assert check_output(out) == []  # the stale temporaries of the killed builds are gone
     assert len(list(out.glob("2A00*/portrait-*.pdf"))) == len(fakes.CODES)
     print(f"build {duration:.1f} s; temporaries left by {KILLS} kills: {len(left)}")
 
