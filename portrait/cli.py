@@ -89,6 +89,7 @@ def build_parser():
     from portrait import dictionary; dictionary.register(sub)  # noqa: E702
     from portrait import data_commands; data_commands.register(sub)  # noqa: E702
     from portrait import pack; pack.register(sub)  # noqa: E702
+    from portrait import doctor; doctor.register(sub)  # noqa: E702
     return parser
 
 

@@ -428,6 +428,7 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
             n_projects, n_actions = write_projects_page(_CONTEXT)
             log(f"Projets sociaux de territoire ({pst_dir}) : {len(pst_files)} commune(s), {n_projects} projet(s), "
                 f"{n_actions} action(s) de suivi → projets.html, suivi-pst.csv, suivi-pst.xlsx")
+    painter.close()
     report = BuildReport(results, watch.stages, time.perf_counter() - started)
     _summary(report, out, shared, log)
     for warning in territory.warnings:

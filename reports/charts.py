@@ -164,17 +164,22 @@ def draw(chart):
     return DRAWERS[chart.kind](chart.data)
 
 
-def contributions(data):
-    """Signed bars: what pulls the fragility index up (orange) or down (blue)."""
-    labels, values = data["labels"], data["values"]
-    fig, ax = plt.subplots(figsize=(6.3, 0.5 + 0.36 * len(values)))
+def _signed_bars(labels, values, xlabel, row, fontsize):
+    """Horizontal bars coloured by sign: orange above zero (more fragile), blue below."""
+    fig, ax = plt.subplots(figsize=(6.3, 0.5 + row * len(values)))
     y = np.arange(len(values))
-    ax.barh(y, values, color=[DEPARTEMENT if v > 0 else COMMUNE for v in values], height=0.6)
+    ax.barh(y, values, color=[DEPARTEMENT if v > 0 else COMMUNE for v in values], height=0.65)
     ax.axvline(0, color="#333333", lw=0.8)
-    ax.set_yticks(y, [_wrap(label, 40) for label in labels])
+    ax.set_yticks(y, labels, fontsize=fontsize)
     ax.invert_yaxis()
-    ax.set_xlabel("Contribution à l'indice (écarts réduits pondérés)")
+    ax.set_xlabel(xlabel)
     return to_svg(fig)
+
+
+def contributions(data):
+    """What pulls the fragility index up or down."""
+    labels = [_wrap(label, 40) for label in data["labels"]]
+    return _signed_bars(labels, data["values"], "Contribution à l'indice (écarts réduits pondérés)", 0.36, 8.5)
 
 
 def quadrant(data):
@@ -197,15 +202,7 @@ def quadrant(data):
 
 
 def ranking(data):
-    labels, values = data["labels"], data["values"]
-    fig, ax = plt.subplots(figsize=(6.3, 0.4 + 0.19 * len(values)))
-    y = np.arange(len(values))
-    ax.barh(y, values, color=[DEPARTEMENT if v > 0 else COMMUNE for v in values], height=0.7)
-    ax.axvline(0, color="#333333", lw=0.8)
-    ax.set_yticks(y, labels, fontsize=7)
-    ax.invert_yaxis()
-    ax.set_xlabel("Indice de fragilité (0 = moyenne des communes)")
-    return to_svg(fig)
+    return _signed_bars(data["labels"], data["values"], "Indice de fragilité (0 = moyenne des communes)", 0.19, 7)
 
 
 DRAWERS.update({"contributions": contributions, "quadrant": quadrant, "ranking": ranking})

@@ -139,6 +139,12 @@ class MapPainter:
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), fontsize=7.5, frameon=False)
         return to_png(fig)
 
+    def close(self):
+        """Release the base figures kept for restyling."""
+        for fig, _ in self._bases.values():
+            plt.close(fig)
+        self._bases.clear()
+
     def draw(self, chart):
         drawers = {"choropleth": self.choropleth, "locator": self.locator, "iris_map": self.iris_map, "types": self.types}
         return drawers[chart.kind](chart.data)
