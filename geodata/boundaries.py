@@ -53,7 +53,8 @@ def _read(path):
 
 
 def _check_geojson(path):
-    """GDAL reads a lone Feature as a layer and a cut file with a vague message: say what is wrong and what to do."""
+    """GDAL reads a bare geometry as a layer without codes (then skipped) and a cut file with a vague
+    message: say what is wrong and what to do."""
     try:
         raw = path.read_bytes()
         if not raw.strip():
@@ -67,7 +68,7 @@ def _check_geojson(path):
         raise InputError(path, "not GeoJSON text (UTF-8 JSON): download it again") from None
     kind = data.get("type") if isinstance(data, dict) else None
     if kind not in ("FeatureCollection", "Feature"):
-        found = f"a {kind}" if isinstance(kind, str) and len(kind) < 40 else f"a JSON {type(data).__name__}"
+        found = f"a {kind}" if isinstance(kind, str) and kind.isidentifier() else f"a JSON {type(data).__name__}"
         raise InputError(
             path, f"a boundary GeoJSON is a FeatureCollection (or one Feature) whose features carry a code, this file is {found}: "
             "export the layer as a FeatureCollection",

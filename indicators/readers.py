@@ -25,31 +25,31 @@ MISSING_TOKENS = {
     "nan": "non renseigné dans la source",
     "-": "non renseigné dans la source",
 }
-
-
 BINARY_SIGNATURES = {b"PK\x03\x04": "a ZIP archive: unzip it", b"\x1f\x8b": "a gzip archive: decompress it", b"%PDF": "a PDF document"}
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def decode(raw, path):
     """Text of a table: UTF-16 when it has a BOM (Excel's "Unicode text"), else UTF-8 (with or without
-    BOM), else Latin-1 (Windows-1252); (text, encoding). Empty and binary files are an InputError, since
-    a data file that is either is a failed download or a wrong file, never a table to skip."""
+    BOM), else Latin-1 (Windows-1252). Empty and binary files are an InputError, since a data file
+    that is either is a failed download or a wrong file, never a table to skip."""
     if raw.startswith(UTF16_BOMS):
-        return raw.decode("utf-16", errors="replace"), "utf-16"
-    if not raw.strip():
+        text = raw.decode("utf-16", errors="replace")
+    else:
+        kind = next((what for magic, what in BINARY_SIGNATURES.items() if raw.startswith(magic)), None)
+        if kind or b"\x00" in raw[:4096]:
+            raise InputError(path, f"binary file, not a CSV text table ({kind or 'save it as CSV text'})")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
+    if not text.strip():
         raise InputError(path, "empty file: download it again, or remove it from the data directory")
-    kind = next((what for magic, what in BINARY_SIGNATURES.items() if raw.startswith(magic)), None)
-    if kind or b"\x00" in raw[:4096]:
-        raise InputError(path, f"binary file, not a CSV text table ({kind or 'save it as CSV text'})")
-    try:
-        return raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace"), "latin-1"
+    return text
 
 
 def read_text(path):
-    """The decoded text of a table and its encoding."""
+    """The decoded text of a table."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -66,8 +66,7 @@ def header_of(path, max_bytes=65536):
             head = handle.read(max_bytes)
     except OSError as exc:
         raise InputError(path, f"cannot read file ({exc.strerror})") from None
-    text, _ = decode(head, path)
-    first = text.splitlines()[0] if text.strip() else ""
+    first = decode(head, path).splitlines()[0]
     sep = sniff_separator(first)
     return [c.strip().strip('"') for c in first.split(sep)], sep
 
@@ -113,11 +112,10 @@ def _check_header(path, header, code_column):
         raise InputError(path, f"no '{code_column}' column (the code of each territory); columns found: {shown(', '.join(header[:6]), 80)}")
 
 
-def read_table(path, code_column, code_length):
-    """Read a CSV as strings, with the code column normalised (leading zeros restored).
-
-    The frame's index is the file line of each row, for messages that point at it."""
-    text, _ = read_text(path)
+def read_table(path, code_column):
+    """Read a CSV as strings, with the codes stripped; the frame's index is the file line of each row,
+    for messages that point at it."""
+    text = read_text(path)
     sep = sniff_separator(text.split("\n", 1)[0])
     header, rows, lines = _records(path, text, sep)
     _check_header(path, header, code_column)
@@ -127,12 +125,15 @@ def read_table(path, code_column, code_length):
     codes = frame[code_column].str.strip()
     if (codes == "").any():
         raise InputError(path, f"line {codes.index[codes == ''][0]}: empty {code_column} (every row needs the code of its territory)")
-    if code_length:
-        short = codes.str.fullmatch(r"\d+") & (codes.str.len() < code_length)
-        codes = codes.where(~short, codes.str.zfill(code_length))
     frame[code_column] = codes
     frame.attrs["sep"] = sep
     return frame
+
+
+def restore_zeros(codes, length):
+    """Codes that lost their leading zeros in a spreadsheet (1001 for 01001), padded back."""
+    short = codes.str.fullmatch(r"\d+") & (codes.str.len() < length)
+    return codes.where(~short, codes.str.zfill(length))
 
 
 def to_numbers(frame, columns, path, decimal_comma, lines, counts=()):

@@ -59,7 +59,9 @@ def _number(value):
 
 
 def _commune(code, names):
-    return f"{code} ({names[code]})" if names.get(code, code) != code else code
+    """`2A001 (Ajaccio)`, the name on one line whatever the boundary file holds."""
+    name = " ".join(str(names.get(code, code)).split())
+    return f"{code} ({name})" if name != code else code
 
 
 def rates(tables, dept):

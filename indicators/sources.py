@@ -150,7 +150,7 @@ def read_source(path, family):
     """Read one file of a family: returns (level_of_rows, vintage, frame of values, reasons, names, parent)."""
     columns, _ = readers.header_of(path)
     vintage = _vintage(family, columns, path)
-    frame = readers.read_table(path, family.code, None)
+    frame = readers.read_table(path, family.code)
     sep = frame.attrs["sep"]
     codes = frame[family.code]
     level = family.level
@@ -158,11 +158,8 @@ def read_source(path, family):
         level = _official_level(path, codes)
         if level is None:
             return None
-    code_length = family.code_length if level in ("commune", "iris") else None
-    if code_length:
-        short = codes.str.fullmatch(r"\d+") & (codes.str.len() < code_length)
-        codes = codes.where(~short, codes.str.zfill(code_length))
-        frame[family.code] = codes
+    if level in ("commune", "iris"):
+        frame[family.code] = readers.restore_zeros(codes, family.code_length)
     if family.id == "communes_france":
         frame = frame[frame["commune_type"] == "COM"].drop_duplicates(family.code)
     if level == "france":

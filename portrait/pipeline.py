@@ -249,8 +249,19 @@ def write_shared_assets(context, shapes):
     return write_atomic(context.out / context.data_script, webmap.js_data("PORTRAIT_COMMUNES", data))
 
 
+def crossed_analysis(territory):
+    """Fragility, typology and quadrants of the département, or None (with a warning) when the data is too thin."""
+    try:
+        return CrossedAnalysis(territory)
+    except ValueError as exc:
+        territory.warnings.append(f"indicateurs croisés non calculés : {str(exc).splitlines()[0]}")
+        return None
+
+
 def write_synthesis(context):
     """The "Synthèse départementale" page and PDF: typology map, fragility ranking, quadrants."""
+    if context.crossed is None:
+        return
     synthesis = context.crossed.synthesis()
     figures = [synthesis["types_map"], synthesis["ranking"], *synthesis["quadrants"]]
     images = draw_images(figures, context.painter, Stopwatch())
@@ -286,7 +297,7 @@ def write_departement_page(context, folders, group_links=()):
         })
     html = context.renderer.html(
         "departement.html", asset_prefix="", t=territory, rows=rows, key=[territory.catalogue[i] for i in key_ids], map=chart,
-        has_projects=bool(context.pst), groups=group_links, has_pdf="pdf" in context.formats,
+        has_projects=bool(context.pst), groups=group_links, has_pdf="pdf" in context.formats, has_synthesis=context.crossed is not None,
     )
     for name, png in images.items():
         write_atomic(context.out / name, png)
@@ -410,7 +421,7 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
     folders = {c: f"{c}-{slugify(n)}" for c, n in zip(territory.communes["code"], territory.communes["name"]) if c in built}
     _CONTEXT = Context(
         territory, out, set(formats), painter, folders, boundaries.neighbours(shapes), (tiles, attribution),
-        pst_files, pst_paths, force, CrossedAnalysis(territory), observation_files, observation_paths,
+        pst_files, pst_paths, force, crossed_analysis(territory), observation_files, observation_paths,
     )
     with watch("shared"):
         shared = write_shared_assets(_CONTEXT, shapes)

@@ -16,12 +16,20 @@ from reports.model import Chart
 TYPE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
 
 
+MIN_COMMUNES = 3
+
+
 class CrossedAnalysis:
+    """Raises ValueError when too few communes have the indicators to cross (a small or partial département)."""
+
     def __init__(self, territory):
         self.territory = territory
         catalogue = territory.catalogue
         self.components = load_components(catalogue)
         self.fragility = fragility_index(territory).set_index("code")
+        scored = int(self.fragility["score"].notna().sum())
+        if scored < MIN_COMMUNES:
+            raise ValueError(f"{scored} commune(s) with the fragility index's components, at least {MIN_COMMUNES} needed")
         self.typology = typology(territory)
         self.types = self.typology.types.set_index("type")
         self.assignments = self.typology.assignments.set_index("code")

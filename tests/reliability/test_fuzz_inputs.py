@@ -1,10 +1,10 @@
-"""Fuzzing: any bytes given as an INSEE table or a PST file either load or raise an InputError whose
-message is one line; never another exception, never a traceback for the user."""
+"""Fuzzing: any bytes given as an INSEE table, a PST file or a boundary file either load or raise
+an InputError whose message is one line; never another exception, never a traceback for the user."""
 
 import tempfile
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import reliability_fakes as fakes
@@ -45,6 +45,8 @@ TABLES = [fakes.filosofi_text().encode(), fakes.counts_text(fakes.COMPARATEUR).e
 
 @FUZZ
 @given(st.one_of(st.binary(max_size=400), *(mutated(t) for t in TABLES)), st.sampled_from(["cc_filosofi_2021_COM.csv", "table.txt"]))
+@example(b"\xff\xfe", "table.txt")  # a UTF-16 byte order mark and nothing else
+@example(b"\n\n" + TABLES[0], "table.txt")
 def test_any_bytes_as_a_table_load_or_give_one_line(content, name):
     with tempfile.TemporaryDirectory() as directory:
         (Path(directory) / name).write_bytes(content)
@@ -73,3 +75,22 @@ def test_any_bytes_as_a_pst_file_load_or_give_one_line(content):
         except InputError as exc:
             assert one_line(exc), str(exc)
         assert all(one_line(error) for error in pst.check_directory(directory))
+
+
+def boundary_file():
+    with tempfile.TemporaryDirectory() as directory:
+        fakes.write_boundaries(Path(directory) / fakes.BOUNDARIES)
+        return (Path(directory) / fakes.BOUNDARIES).read_bytes()
+
+
+@FUZZ
+@given(st.one_of(st.binary(max_size=400), mutated(boundary_file())))
+def test_any_bytes_as_a_boundary_file_load_or_give_one_line(content):
+    from geodata import boundaries
+
+    with tempfile.TemporaryDirectory() as directory:
+        (Path(directory) / fakes.BOUNDARIES).write_bytes(content)
+        try:
+            boundaries.load_communes(directory, "2A", [])
+        except InputError as exc:
+            assert one_line(exc), str(exc)

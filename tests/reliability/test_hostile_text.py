@@ -1,5 +1,6 @@
-"""Hostile text stays text: commune names with markup in the pages and the map data, and a PDF
-that never fetches what a template lets through, even with autoescaping switched off."""
+"""Hostile text stays text: commune names with markup are escaped in the pages and the map data,
+names with "../" and "/" never become paths, and a PDF never fetches what a template lets
+through, even with autoescaping switched off."""
 
 import re
 
@@ -9,17 +10,25 @@ import reliability_fakes as fakes
 
 SCRIPT = "Ville</script><script>alert(1)</script>"
 IMAGE = "<img src=x onerror=alert(1)>"
-NAMES = [SCRIPT, IMAGE, "Saint-Pierre & \"Paul\"", "Commune 3"]
+NAMES = [SCRIPT, IMAGE, "../../escape & \"Paul\"", "/etc/passwd/.."]
+FOLDERS = ["2A001-ville-script-script-alert-1-script", "2A002-img-src-x-onerror-alert-1", "2A003-escape-paul", "2A004-etc-passwd"]
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def built(tmp_path_factory):
+    """The site built from these names, and the files that were outside it before the build."""
     base = tmp_path_factory.mktemp("hostile")
     data = fakes.write_departement(base / "data", names=NAMES)
-    out = base / "site"
+    out = base / "deep" / "site"
+    before = set(base.rglob("*"))
     result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--jobs", "1", "--format", "html,csv")
     assert result.returncode == 0, result.stderr
-    return out
+    return base, out, before
+
+
+@pytest.fixture
+def site(built):
+    return built[1]
 
 
 def pages(site):
@@ -35,6 +44,12 @@ def test_names_are_escaped_in_every_page(site):
     commune = texts["2A002-img-src-x-onerror-alert-1/index.html"]
     assert "&lt;img src=x onerror=alert(1)&gt;" in commune
     assert "Ville&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in texts["index.html"]
+
+
+def test_names_never_become_paths(built):
+    base, out, before = built
+    assert {p for p in base.rglob("*") if out not in p.parents} == before | {base / "deep", out}
+    assert sorted(p.name for p in out.iterdir() if p.is_dir() and p.name != "assets") == FOLDERS
 
 
 def test_names_are_escaped_in_the_map_data(site):
