@@ -68,11 +68,6 @@ def dept_of(code):
     return code[:3] if code.startswith("97") else code[:2]
 
 
-def region_of(dept):
-    table = departements()
-    return table.loc[dept, "region_code"] if dept in table.index else None
-
-
 def dept_name(dept):
     table = departements()
     return table.loc[dept, "name"] if dept in table.index else None
