@@ -17,6 +17,7 @@ from geodata.cog import code_mapping
 from geodata.errors import InputError
 from indicators.compute import Territories, formula_values
 from indicators.derived import derived_rows
+from indicators.sources import source_meta
 from indicators.territory import COLUMNS, Territory, _ranks
 
 DEFAULT_GROUPS = Path(__file__).parent / "data" / "groups.yaml"
@@ -85,7 +86,7 @@ def group_territory(territory, groups):
                             "code": group.code, "level": "commune", "indicator": indicator.id, "theme": indicator.theme,
                             "vintage": formula.vintage, "value": value, "unit": indicator.unit, "how": how,
                             "missing_reason": reason, "note": "", "old_perimeter_value": float("nan"),
-                            "source": territory.table.loc[territory.table["indicator"] == indicator.id, "source"].iloc[0].rsplit(",", 1)[0] + f", {formula.vintage}",
+                            "source": f"{source_meta()[formula.source]['short']}, {formula.vintage}",
                         })
     frame = pd.DataFrame(records)
     frame = pd.concat([frame, derived_rows(territory.catalogue, frame)], ignore_index=True)

@@ -16,6 +16,7 @@ import shapely
 import xstatic.pkg.leaflet as xleaflet
 from branca.element import MacroElement
 from jinja2 import Template
+from markupsafe import escape
 
 from geodata.boundaries import LAMBERT93, WEB_CRS
 from indicators.iris import iris_catalogue, iris_values
@@ -202,8 +203,5 @@ def map_page(title, scripts, variable, options, prefix, tiles=None, attribution=
         folium.TileLayer(tiles, attr=attribution or tiles.split("/")[2], name="Fond de carte").add_to(fmap)
     PortraitLayer(variable, options).add_to(fmap)
     html = fmap.get_root().render()
-    return html.replace("<head>", f'<head>\n<meta charset="utf-8">\n<title>{_escape(title)}</title>', 1).replace("<html>", '<html lang="fr">', 1)
+    return html.replace("<head>", f'<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>', 1).replace("<html>", '<html lang="fr">', 1)
 
-
-def _escape(text):
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
