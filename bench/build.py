@@ -25,8 +25,16 @@ REFERENCE = Path(__file__).resolve().parent / "reference.ipynb"
 
 
 def child(args):
-    """Runs inside the measured process: one build, then its report as JSON on the last line."""
+    """Runs inside the measured process: one build as `portrait build` runs it (the up-to-date check
+    before the rendering stack is imported), then its report as JSON on the last line."""
     sys.path.insert(0, str(ROOT))
+    from portrait import freshness
+
+    wanted = freshness.request(args.dept)
+    fresh = freshness.check(wanted, args.out, freshness.inputs_key(wanted, args.data, args.pst))
+    if fresh:
+        print(json.dumps({"stages": {}, "totals": {}, "communes": fresh.portraits, "rebuilt": 0, "per_commune": [], "pdf_sizes": []}))
+        return
     from portrait.pipeline import build
 
     report = build(args.dept, out=args.out, data_dir=args.data, jobs=args.jobs, pst_dir=args.pst, log=lambda *_: None)

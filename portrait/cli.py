@@ -94,17 +94,25 @@ def build_parser():
 
 
 def _build(args):
-    from portrait.pipeline import build
-
     formats = {f.strip() for f in args.format.split(",") if f.strip()}
     unknown = formats - {"html", "pdf", "csv"}
     if unknown:
         raise InputError(None, f"unknown format '{sorted(unknown)[0]}' (choose among html, pdf, csv)")
-    build(
-        args.dept, out=args.out, communes=args.commune, formats=formats, data_dir=args.data, jobs=args.jobs,
-        tiles=args.tiles, attribution=args.tiles_attribution, pst_dir=args.pst, force=args.force,
+    options = dict(
+        communes=args.commune, formats=formats, tiles=args.tiles, attribution=args.tiles_attribution,
         groups=args.group or ("all" if args.groups is not None else None), groups_file=args.groups or None,
     )
+    if not args.force:
+        from portrait import freshness
+
+        wanted = freshness.request(args.dept, **options)
+        fresh = freshness.check(wanted, args.out, freshness.inputs_key(wanted, args.data, args.pst))
+        if fresh:
+            print(fresh)
+            return 0
+    from portrait.pipeline import build
+
+    build(args.dept, out=args.out, data_dir=args.data, jobs=args.jobs, pst_dir=args.pst, force=args.force, **options)
     return 0
 
 

@@ -3,13 +3,8 @@
 import datetime as dt
 from pathlib import Path
 
-from geodata.cog import dept_of
 from geodata.errors import InputError
 from portrait.files import prepare_directory, write_atomic
-from reports.compare import compare
-from reports.formatting import format_date
-from reports.model import slugify
-from reports.render import Renderer
 
 
 def _resolve(territory, groups, query):
@@ -34,8 +29,13 @@ def compare_territories(a, b, dept=None, out="site", data_dir=None, groups_file=
     """Write comparaison-<a>-<b>.html and .pdf; returns their paths."""
     import pandas as pd
 
+    from geodata.cog import dept_of
     from indicators import load_territory
     from indicators.groups import group_territory, load_groups
+    from reports.compare import compare
+    from reports.formatting import format_date
+    from reports.model import slugify
+    from reports.render import Renderer
 
     dept = dept or next((dept_of(q) for q in (a, b) if str(q).isdigit() and len(str(q)) == 5), None) or _only_departement(data_dir)
     territory = load_territory(dept, data_dir)

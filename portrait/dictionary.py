@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geodata.errors import InputError
-from indicators.sources import source_meta
 
 FORMATS = ("md", "html", "csv")
 POLARITY_LABELS = {
@@ -56,6 +55,8 @@ class Entry:
 
 
 def _meta(family, key):
+    from indicators.sources import source_meta
+
     return source_meta().get(family, {}).get(key, family)
 
 

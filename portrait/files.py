@@ -7,6 +7,7 @@ from pathlib import Path
 
 from geodata.errors import InputError
 
+DEFAULT_PST_DIR = Path("pst")
 TEMP_NAME = re.compile(r"\..+\.(\d+)\.[^.]+\.tmp")  # .index.html.<pid>.<random>.tmp
 
 
@@ -74,3 +75,18 @@ def inside(root, *parts):
     if target != root and root not in target.parents:
         raise InputError(target, f"refused to write outside the output directory {root}")
     return target
+
+
+def default_pst_directory(data_dir=None):
+    """./pst, else the pst/ folder of the data directory, else ./pst (which `pst new` creates)."""
+    from geodata.datadir import find_data_dir
+
+    if DEFAULT_PST_DIR.is_dir():
+        return DEFAULT_PST_DIR
+    try:
+        candidate = find_data_dir(data_dir) / "pst"
+    except InputError:
+        if data_dir is not None:
+            raise
+        return DEFAULT_PST_DIR
+    return candidate if candidate.is_dir() else DEFAULT_PST_DIR

@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 
 from geodata.errors import InputError
-from portrait.files import prepare_directory, write_atomic
+from portrait.files import default_pst_directory, prepare_directory, write_atomic
 
 MEETINGS = {"conference": "Conférence sociale locale", "concertation": "Concertation locale"}
 DEFAULT_AGENDA = {
@@ -303,7 +303,7 @@ def _inputs(args):
         raise InputError(None, f"'{args.commune}' is not a commune code: give the code (e.g. 93066), or --dept with a name")
     territory = load_territory(args.dept or dept_of(code), args.data)
     code = territory.commune(args.commune)
-    directory = Path(args.pst) if args.pst else pst.default_directory(args.data)
+    directory = Path(args.pst) if args.pst else default_pst_directory(args.data)
     if args.pst and not directory.is_dir():
         raise InputError(directory, "PST directory does not exist")
     pst_path = directory / f"{code}.yaml"

@@ -4,6 +4,7 @@ Communes are rendered in parallel processes (fork): each worker inherits the
 loaded territory and keeps its own matplotlib figures and templates.
 """
 
+import datetime as dt
 import hashlib
 import json
 import multiprocessing
@@ -21,8 +22,9 @@ from geodata import boundaries
 from geodata.errors import InputError
 from indicators import load_territory
 from indicators.groups import group_territory, load_groups
+from portrait import freshness
 from portrait.dictionary import dictionary
-from portrait.files import inside, prepare_directory, write_atomic
+from portrait.files import default_pst_directory, inside, prepare_directory, write_atomic
 import reports
 from reports import charts
 from reports import webmap
@@ -82,6 +84,7 @@ class CommuneResult:
     written: dict  # file name -> bytes written
     stages: dict  # stage -> seconds
     skipped: bool = False  # inputs unchanged since the last build
+    images: dict = field(default_factory=dict)  # image file written -> digest of its inputs, to reuse it next time
 
     @property
     def seconds(self):
@@ -107,16 +110,32 @@ class Stopwatch:
         return Block()
 
 
-def draw_images(figures, painter, watch):
-    """Draw charts (SVG) and maps (PNG); returns {file name: bytes} and sets each chart's image name."""
+def draw_images(figures, painter, watch, reuse=None):
+    """Draw charts and maps as PNG; returns {file name: bytes} and sets each chart's image name and digest.
+
+    `reuse` maps an image's digest to a file holding it from the last build: only what changed is drawn
+    again (after a PST change, the timeline alone)."""
     images = {}
     for chart in figures:
         is_chart = chart.kind in charts.DRAWERS
+        chart.image, chart.digest = f"{chart.id}.png", image_digest(chart)
         with watch("charts" if is_chart else "maps"):
-            image = charts.draw(chart) if is_chart else painter.draw(chart)
-        chart.image = f"{chart.id}.{charts.EXTENSION if is_chart else 'png'}"
-        images[chart.image] = image
+            kept = (reuse or {}).get(chart.digest)
+            images[chart.image] = kept.read_bytes() if kept else charts.draw(chart) if is_chart else painter.draw(chart)
     return images
+
+
+DRAWING_CODE = (Path(charts.__file__), Path(charts.__file__).with_name("maps.py"))
+
+
+@lru_cache(maxsize=None)
+def _drawing_fingerprint():
+    return hashlib.sha256(b"".join(path.read_bytes() for path in DRAWING_CODE)).hexdigest()
+
+
+def image_digest(chart):
+    """What a chart's image depends on: its kind and data, and the drawing code."""
+    return hashlib.sha256(repr((chart.kind, chart.data, _drawing_fingerprint())).encode()).hexdigest()[:32]
 
 
 MANIFEST = ".portrait-build.json"
@@ -141,6 +160,7 @@ def inputs_fingerprint(context, code):
     parts = (
         context.territory.fingerprint, code_fingerprint(), sorted(context.formats), context.tiles,
         sorted(context.folders.items()), pst.read_bytes() if pst else None, seen.read_bytes() if seen else None,
+        dt.date.today().isoformat() if pst else None,  # overdue actions and the timeline's "today" move with the date
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -156,8 +176,7 @@ def up_to_date(context, code, fingerprint):
     except (OSError, ValueError):
         return None
     files = recorded.get("files", {})
-    intact = all((context.out / folder / name).is_file() and (context.out / folder / name).stat().st_size == size for name, size in files.items())
-    if recorded.get("fingerprint") != fingerprint or not intact:
+    if recorded.get("fingerprint") != fingerprint or not _intact(context.out / folder, files):
         return None
     return CommuneResult(code, recorded["name"], folder, files, {}, skipped=True)
 
@@ -168,13 +187,31 @@ def build_commune(context, code):
     done = up_to_date(context, code, fingerprint)
     if done:
         return done
-    result = render_commune(context, code)
-    manifest = {"fingerprint": fingerprint, "name": result.name, "files": result.written}
+    result = render_commune(context, code, drawn_before(context, code))
+    manifest = {"fingerprint": fingerprint, "name": result.name, "files": result.written, "images": result.images}
     write_atomic(context.out / result.folder / MANIFEST, json.dumps(manifest, ensure_ascii=False))
     return result
 
 
-def render_commune(context, code):
+def drawn_before(context, code):
+    """{image digest: file} of the images the last build of this commune drew and left intact."""
+    folder = context.folders.get(code)
+    if context.force or not folder:
+        return {}
+    try:
+        recorded = json.loads((context.out / folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files, images = recorded.get("files", {}), recorded.get("images", {})
+    found = {}
+    for name, digest in images.items():
+        path = context.out / folder / name
+        if name in files and path.is_file() and path.stat().st_size == files[name]:
+            found[digest] = path
+    return found
+
+
+def render_commune(context, code, reuse=None):
     territory = context.territory
     watch = Stopwatch()
     with watch("model"):
@@ -186,7 +223,7 @@ def render_commune(context, code):
         folder = prepare_directory(inside(context.out, portrait.folder))
     figures = [c for s in portrait.sections for c in s.charts] + portrait.maps + ([portrait.cover_map] if portrait.cover_map else [])
     figures += ([pst["timeline"]] if pst and pst["timeline"] else []) + (crossed["charts"] if crossed else [])
-    images = draw_images(figures, context.painter, watch)
+    images = draw_images(figures, context.painter, watch, reuse) if context.formats & {"html", "pdf"} else {}
     said = context.observations.get(code)
     obs = observations_by_theme(said.observations if said else None, territory, code, example=bool(said and said.example))
     extra = {"pst": pst, "crossed": crossed, "crossed_rows": crossed_rows, "obs": obs}
@@ -206,7 +243,8 @@ def render_commune(context, code):
         with watch("csv"):
             csv = commune_csv(territory, code)
             written[f"indicateurs-{portrait.folder}.csv"] = write_atomic(folder / f"indicateurs-{portrait.folder}.csv", csv)
-    return CommuneResult(code, portrait.name, portrait.folder, written, watch.stages)
+    drawn = {c.image: c.digest for c in figures} if "html" in context.formats else {}
+    return CommuneResult(code, portrait.name, portrait.folder, written, watch.stages, images=drawn)
 
 
 def write_web_maps(context, portrait, folder, written):
@@ -259,20 +297,42 @@ def crossed_analysis(territory):
 
 
 def write_synthesis(context):
-    """The "Synthèse départementale" page and PDF: typology map, fragility ranking, quadrants."""
+    """The "Synthèse départementale" page and PDF: typology map, fragility ranking, quadrants.
+
+    It depends on the data and the code only: kept as it is when neither changed since the last build."""
     if context.crossed is None:
+        return
+    territory = context.territory
+    key = hashlib.sha256(repr((territory.fingerprint, code_fingerprint(), sorted(context.formats))).encode()).hexdigest()
+    if not context.force and _still_current(context.out, SYNTHESIS_MANIFEST, key):
         return
     synthesis = context.crossed.synthesis()
     figures = [synthesis["types_map"], synthesis["ranking"], *synthesis["quadrants"]]
     images = draw_images(figures, context.painter, Stopwatch())
-    territory = context.territory
     page = context.renderer.html("synthese.html", asset_prefix="", t=territory, s=synthesis)
-    for name, data in images.items():
-        write_atomic(context.out / name, data)
-    write_atomic(context.out / "synthese.html", page)
+    written = {name: write_atomic(context.out / name, data) for name, data in images.items()}
+    written["synthese.html"] = write_atomic(context.out / "synthese.html", page)
     if "pdf" in context.formats:
         pdf = context.renderer.pdf("synthese.html", images, t=territory, s=synthesis)
-        write_atomic(context.out / f"synthese-{territory.dept}.pdf", pdf)
+        written[f"synthese-{territory.dept}.pdf"] = write_atomic(context.out / f"synthese-{territory.dept}.pdf", pdf)
+    write_atomic(context.out / SYNTHESIS_MANIFEST, json.dumps({"key": key, "files": written}))
+
+
+SYNTHESIS_MANIFEST = ".portrait-synthese.json"
+
+
+def _still_current(out, manifest, key):
+    """Whether the files recorded in `manifest` were written from inputs with this key and are intact."""
+    try:
+        recorded = json.loads((out / manifest).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return recorded.get("key") == key and _intact(out, recorded.get("files", {}))
+
+
+def _intact(folder, files):
+    """Whether every recorded file is still there with the size it was written with."""
+    return all((folder / name).is_file() and (folder / name).stat().st_size == size for name, size in files.items())
 
 
 def write_departement_page(context, folders, group_links=()):
@@ -310,7 +370,7 @@ def load_pst_files(pst_dir, territory):
     """Every PST file, checked before anything is written; {} when there is no PST directory."""
     from portrait import pst
 
-    directory = Path(pst_dir) if pst_dir else pst.default_directory(territory.data_dir)
+    directory = Path(pst_dir) if pst_dir else default_pst_directory(territory.data_dir)
     if pst_dir and not directory.is_dir():
         raise InputError(directory, "PST directory does not exist")
     if not directory.is_dir():
@@ -385,6 +445,7 @@ class BuildReport:
     results: list
     stages: dict  # load, shared, communes (wall), departement: seconds
     wall: float
+    up_to_date: bool = False  # nothing to do: the last build with these options had the same inputs
 
     def stage_totals(self):
         """Seconds summed over the communes for each rendering stage (CPU time across processes)."""
@@ -408,6 +469,12 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
     global _CONTEXT
     started = time.perf_counter()
     watch = Stopwatch()
+    wanted = freshness.request(dept, communes, formats, tiles, attribution, groups, groups_file)
+    key = freshness.inputs_key(wanted, data_dir, pst_dir)
+    fresh = None if force else freshness.check(wanted, out, key)
+    if fresh:
+        log(str(fresh))
+        return BuildReport([], {"check": time.perf_counter() - started}, time.perf_counter() - started, up_to_date=True)
     with watch("load"):
         territory = load_territory(dept, data_dir).trimmed()
         declared = load_groups(territory, groups_file)
@@ -440,6 +507,8 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
             log(f"Projets sociaux de territoire ({pst_dir}) : {len(pst_files)} commune(s), {n_projects} projet(s), "
                 f"{n_actions} action(s) de suivi → projets.html, suivi-pst.csv, suivi-pst.xlsx")
     painter.close()
+    charts.close()
+    freshness.record(wanted, out, key, len(results))
     report = BuildReport(results, watch.stages, time.perf_counter() - started)
     _summary(report, out, shared, log)
     for warning in territory.warnings:

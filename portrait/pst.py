@@ -23,9 +23,9 @@ from pydantic import (
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from geodata.errors import InputError
+from portrait.files import DEFAULT_PST_DIR, default_pst_directory
 
 TEMPLATE = Path(__file__).parent / "data" / "pst_template.yaml"
-DEFAULT_DIR = Path("pst")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_NODES = 50_000  # YAML values, aliases expanded: a real PST has a few hundred
 MAX_DEPTH = 20
@@ -569,7 +569,7 @@ def _write_new(target, text):
         raise
 
 
-def new_pst(code, name=None, directory=DEFAULT_DIR):
+def new_pst(code, name=None, directory=DEFAULT_PST_DIR):
     """Write the commented template for commune `code` to `<directory>/<code>.yaml`, never over a file."""
     code = str(code).strip().upper()
     if not COMMUNE_CODE.fullmatch(code):
@@ -598,23 +598,8 @@ def new_pst(code, name=None, directory=DEFAULT_DIR):
 # ---------------------------------------------------------------- command line
 
 
-def default_directory(data_dir=None):
-    """./pst, else the pst/ folder of the data directory, else ./pst (which `pst new` creates)."""
-    from geodata.datadir import find_data_dir
-
-    if DEFAULT_DIR.is_dir():
-        return DEFAULT_DIR
-    try:
-        candidate = find_data_dir(data_dir) / "pst"
-    except InputError:
-        if data_dir is not None:
-            raise
-        return DEFAULT_DIR
-    return candidate if candidate.is_dir() else DEFAULT_DIR
-
-
 def cmd_check(args):
-    directory = Path(args.pst) if args.pst else default_directory(args.data)
+    directory = Path(args.pst) if args.pst else default_pst_directory(args.data)
     known = known_iris = None
     if args.dept:
         from indicators import load_territory
@@ -632,7 +617,7 @@ def cmd_check(args):
 
 
 def cmd_new(args):
-    directory = Path(args.pst) if args.pst else default_directory(args.data)
+    directory = Path(args.pst) if args.pst else default_pst_directory(args.data)
     target = new_pst(args.commune, args.name, directory)
     print(f"{target} créé : complétez-le, puis vérifiez-le avec `portrait pst check`")
     return 0

@@ -17,25 +17,22 @@ DPI = 150
 
 plt.rcParams.update({
     "font.family": "DejaVu Sans", "font.size": 8.5, "axes.spines.top": False, "axes.spines.right": False,
+    "figure.max_open_warning": 0,  # base figures are kept on purpose, to be restyled, and closed by close()
     "axes.titlesize": 9, "axes.labelsize": 8.5, "legend.fontsize": 8, "legend.frameon": False,
-    "svg.fonttype": "none",
 })
 
 
-def to_png(fig, close=True):
-    """PNG bytes of a figure (maps); close=False keeps it open to be restyled for the next commune."""
+def to_png(fig, close=True, bbox="tight"):
+    """PNG bytes of a chart or map at print resolution; close=False keeps the figure to be restyled.
+
+    `bbox` is "tight" (measured by an extra draw), a Bbox in inches measured once, or None (the whole figure).
+
+    PNG rather than SVG: weasyprint embeds an image much faster than it draws an SVG's
+    hundreds of nodes, which more than pays for rasterising."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.08)
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=bbox, pad_inches=0.08, pil_kwargs={"compress_level": 1})
     if close:
         plt.close(fig)
-    return buffer.getvalue()
-
-
-def to_svg(fig):
-    """SVG bytes of a chart: faster to draw than PNG, half the PDF size, and its text stays text."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.08, metadata={"Date": None})
-    plt.close(fig)
     return buffer.getvalue()
 
 
@@ -55,41 +52,98 @@ def ages(data):
     ax.invert_yaxis()
     ax.set_xlabel("Part de la population (%)")
     ax.legend(loc="lower right")
-    return to_svg(fig)
+    return to_png(fig)
 
 
-def refs(data):
+def _refs_base(data):
+    """The département's, region's and France's bars, with room left for the commune's."""
     labels = [_wrap(label) for label in data["labels"]]
-    series = [("commune", COMMUNE), ("departement", DEPARTEMENT), ("region", REGION), ("france", FRANCE)]
-    present = [(key, colour, name) for (key, colour), name in zip(series, data["names"]) if any(v is not None for v in data[key])]
+    present = _refs_series(data)
     n = len(labels)
-    height = 0.8 / len(present)
     fig, ax = plt.subplots(figsize=(6.3, 0.5 + 0.42 * n * max(1, len(present) / 2.2)))
-    y = np.arange(n)
-    for k, (key, colour, name) in enumerate(present):
-        values = [np.nan if v is None else v for v in data[key]]
-        offset = (k - (len(present) - 1) / 2) * height
-        ax.barh(y + offset, values, height=height * 0.95, color=colour, label=name)
-        if key == "commune":
-            for yy, value in zip(y, values):
-                ax.text(value + 0.5, yy + offset, format_value(value, "%"), va="center", fontsize=7, color="#222222")
-    ax.set_yticks(y, labels)
+    for key, colour, name, offset, height in present:
+        if key != "commune":
+            ax.barh(np.arange(n) + offset, [np.nan if v is None else v for v in data[key]], height=height * 0.95, color=colour, label=name)
+    ax.set_yticks(np.arange(n), labels)
     ax.invert_yaxis()
     ax.set_xlabel("%")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 if n > 3 else -0.3), ncol=len(present))
-    return to_svg(fig)
+    return fig, ax
 
 
-def position(data):
+def _refs_series(data):
+    """(key, colour, name, offset, height) of each series with a value; the commune's bar comes first."""
+    series = [("commune", COMMUNE), ("departement", DEPARTEMENT), ("region", REGION), ("france", FRANCE)]
+    present = [(key, colour, name) for (key, colour), name in zip(series, data["names"]) if any(v is not None for v in data[key])]
+    height = 0.8 / len(present)
+    return [(key, colour, name, (k - (len(present) - 1) / 2) * height, height) for k, (key, colour, name) in enumerate(present)]
+
+
+def _refs_layer(fig, ax, data):
+    added = []
+    for key, colour, name, offset, height in _refs_series(data):
+        if key == "commune":
+            values = [np.nan if v is None else v for v in data[key]]
+            y = np.arange(len(values)) + offset
+            added.append(ax.barh(y, values, height=height * 0.95, color=colour, label=name))
+            added += [ax.text(v + 0.5, yy, format_value(v, "%"), va="center", fontsize=7, color="#222222") for yy, v in zip(y, values)]
+    ax.relim()
+    ax.autoscale_view()
+    handles, names = ax.get_legend_handles_labels()
+    order = sorted(range(len(names)), key=lambda i: names[i] != data["names"][0])
+    n = len(data["labels"])
+    added.append(ax.legend([handles[i] for i in order], [names[i] for i in order], loc="upper center",
+                           bbox_to_anchor=(0.5, -0.12 if n > 3 else -0.3), ncol=len(handles)))
+    return added
+
+
+class Layered:
+    """Charts whose base (every commune's dots) is the same in every portrait of a département.
+
+    The base figure is drawn once per process and kept; each portrait adds its commune's layer,
+    saves, and removes that layer, as the maps do with their outlines.
+    """
+
+    def __init__(self, base, layer, own=("own", "name", "highlight"), tight=True, rescale=False):
+        """`own` are the keys of the data (or of its series) that belong to the commune's layer;
+        `tight=False` saves the whole figure, laid out once, instead of measuring it again;
+        `rescale` recomputes the axes' limits from the bars left once the layer is removed."""
+        self.base, self.layer, self.own, self.tight, self.rescale, self.figures = base, layer, own, tight, rescale, {}
+
+    def __call__(self, data):
+        key = repr(self.shared(data))
+        if key not in self.figures:
+            self.figures[key] = self.base(data)
+        fig, axes = self.figures[key]
+        added = self.layer(fig, axes, data)
+        try:
+            return to_png(fig, close=False, bbox="tight" if self.tight else None)
+        finally:
+            for artist in added:
+                artist.remove()
+            for ax in fig.axes if self.rescale else ():
+                ax.relim()  # the commune's bars must not widen the next commune's axes
+                ax.autoscale_view()
+
+    def shared(self, data):
+        """What the base is drawn from: the data without the commune's own values (but knowing whether it has any)."""
+        return {k: v for k, v in data.items() if k not in self.own} | {
+            "series": [{k: v for k, v in s.items() if k not in self.own} for s in data.get("series", [])],
+            "own": [data.get(k) is not None and any(v is not None for v in data[k]) for k in self.own if isinstance(data.get(k), list)],
+        }
+
+    def close(self):
+        for fig, _ in self.figures.values():
+            plt.close(fig)
+        self.figures.clear()
+
+
+def _position_base(data):
     series = data["series"]
     fig, axes = plt.subplots(len(series), 1, figsize=(6.3, 0.85 * len(series) + 0.3), squeeze=False)
     rng = np.random.default_rng(0)
     for ax, item in zip(axes[:, 0], series):
         values = np.asarray(item["values"], dtype=float)
         ax.scatter(values, rng.uniform(-0.25, 0.25, len(values)), s=14, color=MUTED, edgecolor="none", zorder=2)
-        ax.scatter([item["own"]], [0], s=70, color=COMMUNE, edgecolor="white", zorder=4, label=data["name"])
-        ax.annotate(format_value(item["own"], item["unit"]), (item["own"], 0), xytext=(0, 9), textcoords="offset points",
-                    ha="center", fontsize=7.5, color=COMMUNE, fontweight="bold")
         if item["departement"] is not None:
             ax.axvline(item["departement"], color=DEPARTEMENT, lw=1.5, zorder=3, label="Département")
         ax.set_title(item["label"], loc="left", fontsize=8.5)
@@ -97,10 +151,25 @@ def position(data):
         ax.set_ylim(-0.6, 0.8)
         ax.spines["left"].set_visible(False)
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: format_number(x, 0 if abs(x) >= 10 else 1)))
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=2, bbox_to_anchor=(0.5, -0.02))
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
-    return to_svg(fig)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.set_layout_engine("none")  # laid out once: saving then draws the figure once, not twice
+    return fig, axes[:, 0]
+
+
+def _position_layer(fig, axes, data):
+    """The commune's dot and value on each strip, and the legend naming it."""
+    added = []
+    for ax, item in zip(axes, data["series"]):
+        added.append(ax.scatter([item["own"]], [0], s=70, color=COMMUNE, edgecolor="white", zorder=4, label=data["name"]))
+        added.append(ax.annotate(format_value(item["own"], item["unit"]), (item["own"], 0), xytext=(0, 9), textcoords="offset points",
+                                 ha="center", fontsize=7.5, color=COMMUNE, fontweight="bold"))
+    handles = added[:1] + [line for line in axes[0].get_lines() if line.get_label() == "Département"]
+    added.append(fig.legend(handles, [h.get_label() for h in handles], loc="lower center", ncol=2, bbox_to_anchor=(0.5, 0.0)))
+    return added
+
+
+position = Layered(_position_base, _position_layer, tight=False)
+refs = Layered(_refs_base, _refs_layer, own=("commune", "names"), rescale=True)
 
 
 def iris(data):
@@ -115,7 +184,7 @@ def iris(data):
     ax.set_xlabel("Revenu déclaré médian par unité de consommation (€ par an)")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: format_number(x, 0)))
     ax.set_xlim(0, max(values) * 1.18)
-    return to_svg(fig)
+    return to_png(fig)
 
 
 
@@ -143,7 +212,8 @@ def timeline(data):
     ax.axvline(mdates.date2num(data["today"]), color="#D55E00", lw=1.5, label="Aujourd'hui")
     ax.set_yticks(range(row + 1), [_wrap(p["title"], 40) for p in projects] + ["Réunions"], fontsize=7.5)
     ax.invert_yaxis()
-    locator = mdates.AutoDateLocator(maxticks=7)
+    # One tick limit per frequency: a single one leaves some spans (about four years) with no interval that fits.
+    locator = mdates.AutoDateLocator(minticks=3, maxticks={mdates.YEARLY: 7, mdates.MONTHLY: 8, mdates.DAILY: 8})
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     handles, labels = ax.get_legend_handles_labels()
@@ -151,13 +221,11 @@ def timeline(data):
     handles += [plt.Rectangle((0, 0), 1, 1, color=STATUS_COLOURS[s]) for s in statuses]
     labels += statuses
     ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, fontsize=7)
-    return to_svg(fig)
+    return to_png(fig)
 
 
 DRAWERS = {"ages": ages, "refs": refs, "position": position, "iris": iris, "timeline": timeline}
 
-
-EXTENSION = "svg"
 
 
 def draw(chart):
@@ -173,7 +241,7 @@ def _signed_bars(labels, values, xlabel, row, fontsize):
     ax.set_yticks(y, labels, fontsize=fontsize)
     ax.invert_yaxis()
     ax.set_xlabel(xlabel)
-    return to_svg(fig)
+    return to_png(fig)
 
 
 def contributions(data):
@@ -182,23 +250,31 @@ def contributions(data):
     return _signed_bars(labels, data["values"], "Contribution à l'indice (écarts réduits pondérés)", 0.36, 8.5)
 
 
-def quadrant(data):
-    """All communes on two indicators, lines at the département's values, the commune labelled."""
+def _quadrant_base(data):
     fig, ax = plt.subplots(figsize=(6.0, 4.2))
     ax.scatter(data["x"], data["y"], s=16, color=MUTED, edgecolor="none", zorder=2)
     if data["x0"] is not None:
         ax.axvline(data["x0"], color=DEPARTEMENT, lw=1.2, zorder=1)
     if data["y0"] is not None:
         ax.axhline(data["y0"], color=DEPARTEMENT, lw=1.2, zorder=1, label="Valeurs du département")
-    for x, y, name, code in zip(data["x"], data["y"], data["names"], data["codes"]):
-        if code == data["highlight"]:
-            ax.scatter([x], [y], s=70, color=COMMUNE, edgecolor="white", zorder=4)
-            ax.annotate(name, (x, y), xytext=(6, 6), textcoords="offset points", fontsize=8.5, color=COMMUNE, fontweight="bold")
-        elif data["highlight"] is None:
-            ax.annotate(name, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=6, color="#555555")
     ax.set_xlabel(_wrap(data["xlabel"], 60))
     ax.set_ylabel(_wrap(data["ylabel"], 40))
-    return to_svg(fig)
+    return fig, ax
+
+
+def _quadrant_layer(fig, ax, data):
+    """The commune highlighted and named, or, for the département's synthesis, every commune named."""
+    added = []
+    for x, y, name, code in zip(data["x"], data["y"], data["names"], data["codes"]):
+        if code == data["highlight"]:
+            added.append(ax.scatter([x], [y], s=70, color=COMMUNE, edgecolor="white", zorder=4))
+            added.append(ax.annotate(name, (x, y), xytext=(6, 6), textcoords="offset points", fontsize=8.5, color=COMMUNE, fontweight="bold"))
+        elif data["highlight"] is None:
+            added.append(ax.annotate(name, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=6, color="#555555"))
+    return added
+
+
+quadrant = Layered(_quadrant_base, _quadrant_layer)  # every commune on two indicators, lines at the département's values
 
 
 def ranking(data):
@@ -206,3 +282,10 @@ def ranking(data):
 
 
 DRAWERS.update({"contributions": contributions, "quadrant": quadrant, "ranking": ranking})
+
+
+def close():
+    """Release the base figures kept for restyling."""
+    for drawer in DRAWERS.values():
+        if isinstance(drawer, Layered):
+            drawer.close()

@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.patches import Patch
 
 from geodata.boundaries import to_lambert
-from reports.charts import COMMUNE, to_png
+from reports.charts import COMMUNE, DPI, to_png
 from reports.formatting import format_number
 
 PALETTES = {"higher_is_worse": "YlOrRd", "higher_is_better": "YlGnBu", "neutral": "PuBu"}
@@ -40,7 +40,7 @@ class MapPainter:
         key = (data["indicator"], data["vintage"])
         if key in self._bases:
             return self._bases[key]
-        fig, ax = plt.subplots(figsize=(3.6, 3.3))
+        fig, ax = plt.subplots(figsize=(3.6, 3.3), dpi=DPI)  # text measured at the resolution it is saved at
         values = self.communes.index.map(lambda c: data["values"].get(c, np.nan)).to_numpy(dtype=float)
         known = ~np.isnan(values)
         k = min(5, max(2, len(np.unique(values[known])) - 1))
@@ -64,8 +64,9 @@ class MapPainter:
         unit = {"%": "en %", "€": "en €"}.get(data["unit"], data["unit"])
         ax.legend(handles=handles, title=unit, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, fontsize=7.5,
                   title_fontsize=7.5, columnspacing=0.8, handlelength=1.2)
-        self._bases[key] = (fig, ax)
-        return fig, ax
+        bbox = fig.get_tightbbox().padded(0.08)  # measured once: a commune's outline stays inside it
+        self._bases[key] = (fig, ax, bbox)
+        return self._bases[key]
 
     def _outline(self, highlight):
         """The outline of one commune or of a group of communes (their union), or None."""
@@ -76,14 +77,14 @@ class MapPainter:
         return self.communes.loc[codes].dissolve().boundary
 
     def choropleth(self, data):
-        fig, ax = self._base(data)
+        fig, ax, bbox = self._base(data)
         artists = []
         outline = self._outline(data.get("highlight"))
         if outline is not None:
             before = len(ax.collections)
             outline.plot(ax=ax, color="black", linewidth=1.6)
             artists = ax.collections[before:]
-        png = to_png(fig, close=False)
+        png = to_png(fig, close=False, bbox=bbox)
         for artist in artists:
             artist.remove()
         return png
@@ -141,7 +142,7 @@ class MapPainter:
 
     def close(self):
         """Release the base figures kept for restyling."""
-        for fig, _ in self._bases.values():
+        for fig, *_ in self._bases.values():
             plt.close(fig)
         self._bases.clear()
 

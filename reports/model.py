@@ -63,7 +63,8 @@ class Chart:
     columns: list
     rows: list  # the chart's data, shown as a table next to it
     data: dict = field(default_factory=dict)  # what the drawing needs
-    image: str | None = None
+    image: str | None = None  # file name of the drawn image, set by the build
+    digest: str | None = None  # key of the image's inputs, set by the build
 
 
 @dataclass

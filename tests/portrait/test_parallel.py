@@ -37,6 +37,6 @@ def test_unchanged_communes_are_skipped_and_force_rebuilds(tmp_path, data_dir):
     pdf = next((tmp_path / "93001-aubervilliers").glob("*.pdf"))
     stamp = pdf.stat().st_mtime_ns
     again = _build(tmp_path, data_dir, jobs=1)
-    assert all(r.skipped for r in again.results) and pdf.stat().st_mtime_ns == stamp
+    assert again.up_to_date and again.results == [] and pdf.stat().st_mtime_ns == stamp
     forced = _build(tmp_path, data_dir, jobs=1, force=True)
     assert not any(r.skipped for r in forced.results) and pdf.stat().st_mtime_ns != stamp

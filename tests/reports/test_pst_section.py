@@ -50,7 +50,7 @@ def test_hostile_text_stays_text_in_html(site):
 
 def test_section_in_html_and_pdf_of_an_example_commune(site):
     html = (site / "93066-saint-denis" / "index.html").read_text(encoding="utf-8")
-    assert "Exemple fictif" in html and 'id="pst"' in html and "pst-frise.svg" in html
+    assert "Exemple fictif" in html and 'id="pst"' in html and "pst-frise.png" in html
     reader = PdfReader(next((site / "93066-saint-denis").glob("*.pdf")))
     text = " ".join(p.extract_text() for p in reader.pages).replace("\u00a0", " ")
     assert "Les projets partagés de Saint-Denis" in text and "Exemple fictif" in text

@@ -1,0 +1,142 @@
+"""Whether a whole build is already up to date, decided before the rendering stack is imported.
+
+A rebuild with nothing changed should cost a few file hashes, not the import of pandas,
+matplotlib and weasyprint nor the loading of the sources. Each build records a key of all its
+inputs (options, data files, PST files, code, and the date when PST files are used, since
+overdue actions depend on it) and the size of every file of the output directory; the next build
+with the same key and the same files stops there. Only the standard library is imported here.
+"""
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from geodata.datadir import find_data_dir
+from geodata.errors import InputError
+from portrait.files import TEMP_NAME, default_pst_directory, write_atomic
+
+MANIFEST = ".portrait-site.json"
+PACKAGES = ("geodata", "indicators", "reports", "portrait")
+CODE_SUFFIXES = {".py", ".yaml", ".html", ".css", ".js", ".csv", ".json"}
+KEPT_ENTRIES = 8  # option sets remembered per output directory (e.g. communes, then --groups)
+
+
+@dataclass(frozen=True)
+class Request:
+    """The options of one build, as given: two builds with equal requests write the same files."""
+
+    dept: str
+    communes: tuple = ()
+    formats: tuple = ("csv", "html", "pdf")
+    tiles: str = None
+    attribution: str = None
+    groups: object = None
+    groups_file: str = None
+
+    @property
+    def id(self):
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def request(dept, communes=None, formats=("html", "pdf", "csv"), tiles=None, attribution=None, groups=None, groups_file=None):
+    groups = groups if groups in (None, "all") else tuple(groups)
+    return Request(str(dept), tuple(communes or ()), tuple(sorted(formats)), tiles, attribution, groups,
+                   str(Path(groups_file).resolve()) if groups_file else None)
+
+
+def _hash_tree(digest, root, suffixes=None):
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if any(part.startswith(".") or part == "__pycache__" for part in relative.parts) or not path.is_file():
+            continue
+        if suffixes is None or path.suffix in suffixes:
+            digest.update(str(relative).encode())
+            digest.update(path.read_bytes())
+
+
+def inputs_key(wanted, data_dir=None, pst_dir=None):
+    """Hash of everything the build reads; None when an input is missing (the full build then says why)."""
+    try:
+        data = find_data_dir(data_dir)
+        pst = Path(pst_dir) if pst_dir else default_pst_directory(data_dir)
+    except InputError:
+        return None
+    if pst_dir and not pst.is_dir():
+        return None
+    digest = hashlib.sha256(wanted.id.encode())
+    root = Path(__file__).resolve().parent.parent
+    for package in PACKAGES:
+        _hash_tree(digest, root / package, CODE_SUFFIXES)
+    _hash_tree(digest, data)
+    if wanted.groups_file:
+        groups = Path(wanted.groups_file)
+        if not groups.is_file():
+            return None
+        digest.update(groups.read_bytes())
+    if pst.is_dir():
+        digest.update(b"pst")
+        _hash_tree(digest, pst)
+        digest.update(dt.date.today().isoformat().encode())
+    return digest.hexdigest()
+
+
+def _output_files(out):
+    """{relative path: size} of the output directory, without temporary files and manifests."""
+    files = {}
+    for path in out.rglob("*"):
+        if path.is_file() and path.name != MANIFEST and not TEMP_NAME.fullmatch(path.name):
+            files[str(path.relative_to(out))] = path.stat().st_size
+    return files
+
+
+def _entries(out):
+    try:
+        return json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("entries", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+@dataclass
+class UpToDate:
+    """What an up-to-date output directory holds, for the one-line summary."""
+
+    out: Path
+    portraits: int
+    built_on: str
+
+    def __str__(self):
+        return (f"Rien à reconstruire : les entrées n'ont pas changé depuis la construction du {self.built_on} ; "
+                f"{self.portraits} portrait(s) à jour dans {self.out} (--force pour tout reconstruire).")
+
+
+def check(wanted, out, key):
+    """An UpToDate when the last build with these options had the same inputs key and its files are intact, else None."""
+    out = Path(out)
+    entry = _entries(out).get(wanted.id)
+    if key is None or not entry or entry.get("key") != key:
+        return None
+    for name, size in entry.get("files", {}).items():
+        path = out / name
+        try:
+            if path.stat().st_size != size:
+                return None
+        except OSError:
+            return None
+    return UpToDate(out.resolve(), entry.get("portraits", 0), entry.get("built_on", "?"))
+
+
+def record(wanted, out, key, portraits):
+    """Remember this build's key and the output files, keeping the entries of other option sets."""
+    if key is None:
+        return
+    out = Path(out)
+    entries = _entries(out)
+    entries.pop(wanted.id, None)
+    entries[wanted.id] = {
+        "key": key, "portraits": portraits, "built_on": dt.datetime.now().strftime("%d/%m/%Y à %H:%M"),
+        "files": _output_files(out),
+    }
+    kept = dict(list(entries.items())[-KEPT_ENTRIES:])
+    write_atomic(out / MANIFEST, json.dumps({"entries": kept}, ensure_ascii=False))

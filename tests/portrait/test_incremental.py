@@ -1,0 +1,90 @@
+"""Incremental builds: an up-to-date site costs a check, a PST change redraws only what it changes."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from portrait import freshness
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMUNES = ["93001", "93008"]
+
+
+def _stamps(out):
+    return {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+
+
+def _cli(out, data_dir, pst, *extra):
+    """`portrait build` in a fresh interpreter; prints whether the rendering stack was imported."""
+    argv = ["build", "--dept", "93", "--out", str(out), "--data", str(data_dir), "--pst", str(pst), "--jobs", "1",
+            "--commune", COMMUNES[0], "--commune", COMMUNES[1], *extra]
+    code = (f"import sys; from portrait.cli import main; rc = main({argv!r}); "
+            "print('loaded:', sorted(m for m in ('weasyprint', 'matplotlib', 'pandas') if m in sys.modules)); sys.exit(rc)")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env={**os.environ}, timeout=600)
+
+
+def test_up_to_date_site_is_checked_without_loading_the_rendering_stack(tmp_path, data_dir):
+    pst = shutil.copytree(ROOT / "examples" / "pst", tmp_path / "pst")
+    out = tmp_path / "site"
+    first = _cli(out, data_dir, pst, "--format", "html,csv")
+    assert first.returncode == 0, first.stderr
+    assert "loaded: ['matplotlib', 'pandas', 'weasyprint']" in first.stdout
+    stamps = _stamps(out)
+
+    again = _cli(out, data_dir, pst, "--format", "html,csv")
+    assert again.returncode == 0, again.stderr
+    assert "Rien à reconstruire" in again.stdout and "loaded: []" in again.stdout
+    assert _stamps(out) == stamps
+
+    (out / "93008-bobigny" / "indicateurs-93008-bobigny.csv").unlink()  # a damaged site is rebuilt
+    repaired = _cli(out, data_dir, pst, "--format", "html,csv")
+    assert "Rien à reconstruire" not in repaired.stdout and "1 portrait(s) reconstruit(s), 1 inchangé(s)" in repaired.stdout
+    assert (out / "93008-bobigny" / "indicateurs-93008-bobigny.csv").is_file()
+
+    other_options = _cli(out, data_dir, pst, "--format", "csv")  # another option set is not taken for this one
+    assert "Rien à reconstruire" not in other_options.stdout
+
+
+def test_a_pst_change_rebuilds_its_commune_and_redraws_only_the_timeline(tmp_path, data_dir, monkeypatch):
+    from portrait.pipeline import build
+    from reports import charts
+    from reports.maps import MapPainter
+
+    pst = shutil.copytree(ROOT / "examples" / "pst", tmp_path / "pst")
+    out = tmp_path / "site"
+
+    def run():
+        drawn = []
+        draw_chart, draw_map = charts.draw, MapPainter.draw
+        monkeypatch.setattr(charts, "draw", lambda chart: drawn.append(chart.id) or draw_chart(chart))
+        monkeypatch.setattr(MapPainter, "draw", lambda self, chart: drawn.append(chart.id) or draw_map(self, chart))
+        report = build("93", out=out, communes=COMMUNES, data_dir=data_dir, pst_dir=pst, jobs=1, log=lambda *_: None)
+        monkeypatch.undo()
+        return report, drawn
+
+    first, drawn_first = run()
+    assert len(drawn_first) > 30 and not any(r.skipped for r in first.results)
+    synthesis = out / "synthese-93.pdf"
+    synthesis_stamp = synthesis.stat().st_mtime_ns
+
+    path = pst / "93001.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("status: suspendu", "status: terminé", 1), encoding="utf-8")
+    second, drawn_second = run()
+
+    rebuilt = {r.code for r in second.results if not r.skipped}
+    assert rebuilt == {"93001"}
+    assert drawn_second == ["pst-frise", "carte-taux_pauvrete"]  # the timeline, then the département page's map
+    assert synthesis.stat().st_mtime_ns == synthesis_stamp  # the synthesis does not depend on PST files
+    text = "".join(page.extract_text() for page in PdfReader(next((out / "93001-aubervilliers").glob("*.pdf"))).pages)
+    assert "Premières expériences professionnelles" in text and "terminé" in text
+
+
+def test_request_ids_differ_with_options():
+    base = freshness.request("93")
+    assert base.id == freshness.request("93", formats={"pdf", "csv", "html"}).id
+    assert len({base.id, freshness.request("93", formats={"csv"}).id, freshness.request("93", groups="all").id,
+                freshness.request("93", communes=["93001"]).id, freshness.request("94").id}) == 5
