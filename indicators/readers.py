@@ -145,28 +145,55 @@ def to_numbers(frame, columns, path, decimal_comma, lines, counts=()):
     values = {}
     reasons = {}
     for column in columns:
-        raw = frame[column].astype(str).str.strip()
-        lowered = raw.str.lower()
-        blank = lowered.isin(MISSING_TOKENS)
-        text = raw.where(~blank, "")
-        if decimal_comma:
-            text = text.str.replace(",", ".", regex=False)
-        text = text.str.replace(r"[\u00a0\u202f ]", "", regex=True)
-        number = pd.to_numeric(text.where(~blank, np.nan), errors="coerce")
-        bad = number.isna() & ~blank
-        if bad.any():
-            _cell_error(path, lines, bad, column, raw, "is not a number (expected a number, or s / nd / empty for a missing value)")
+        raw = frame[column]
+        number = _fast_numbers(raw, decimal_comma)
+        reason = np.full(len(raw), "", dtype=object)
+        pending = np.isnan(number)  # blanks, decimal commas, spaced thousands, or errors
+        if pending.any():
+            number[pending], reason[pending] = _clean_numbers(raw[pending], decimal_comma, np.flatnonzero(pending), path, lines, column)
         if column in counts and (number < 0).any():
-            _cell_error(path, lines, number < 0, column, raw, "is a negative count: correct it, or write s / nd to mark it missing")
-        values[column] = number.to_numpy(dtype=float)
-        reasons[column] = lowered.map(MISSING_TOKENS).where(blank, "").to_numpy(dtype=object)
+            position = int(np.flatnonzero(number < 0)[0])
+            _cell_error(path, lines[position], column, raw.iloc[position], "is a negative count: correct it, or write s / nd to mark it missing")
+        values[column] = number
+        reasons[column] = reason
     index = frame.index
     return pd.DataFrame(values, index=index), pd.DataFrame(reasons, index=index)
 
 
-def _cell_error(path, lines, where, column, raw, what):
-    position = int(np.flatnonzero(where.to_numpy())[0])
-    raise InputError(path, f"line {lines[position]}, column {shown(column)}: '{shown(raw.iloc[position])}' {what}")
+def _fast_numbers(raw, decimal_comma):
+    """The column parsed by pandas' C reader: numbers, and NaN for every cell it cannot read (looked at after)."""
+    text = "\n".join(raw.str.strip().str.lower().tolist())
+    try:
+        parsed = pd.read_csv(io.StringIO(text), sep="\x1f", header=None, names=["v"], dtype=float, skip_blank_lines=False,
+                             decimal="," if decimal_comma else ".", na_values=list(MISSING_TOKENS), keep_default_na=False)
+    except ValueError:
+        return pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
+    number = parsed["v"].to_numpy(dtype=float, copy=True)
+    return number if len(number) == len(raw) else pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
+
+
+def _clean_numbers(cells, decimal_comma, positions, path, lines, column):
+    """Numbers and blank reasons of the cells the plain conversion left out (at `positions` in the column)."""
+    raw = cells.astype(str).str.strip()
+    lowered = raw.str.lower()
+    reasons = lowered.map(MISSING_TOKENS)
+    blank = reasons.notna()
+    if blank.all():  # the usual case: withheld or empty cells
+        return np.full(len(raw), np.nan), reasons.to_numpy(dtype=object)
+    text = raw.where(~blank, "")
+    if decimal_comma:
+        text = text.str.replace(",", ".", regex=False)
+    text = text.str.replace(r"[\u00a0\u202f ]", "", regex=True)
+    number = pd.to_numeric(text.where(~blank, np.nan), errors="coerce")
+    bad = number.isna() & ~blank
+    if bad.any():
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        _cell_error(path, lines[positions[first]], column, raw.iloc[first], "is not a number (expected a number, or s / nd / empty for a missing value)")
+    return number.to_numpy(dtype=float), reasons.where(blank, "").to_numpy(dtype=object)
+
+
+def _cell_error(path, line, column, value, what):
+    raise InputError(path, f"line {line}, column {shown(column)}: '{shown(value)}' {what}")
 
 
 def shown(text, limit=40):

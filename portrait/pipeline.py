@@ -5,6 +5,7 @@ loaded territory and keeps its own matplotlib figures and templates.
 """
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -547,6 +548,7 @@ def _build_communes(codes, jobs, log):
     if jobs == 1:
         iterator, pool = (build_commune(_CONTEXT, code) for code in codes), None
     else:
+        gc.freeze()  # forked workers then share the loaded data instead of copying every page the collector touches
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
         iterator = pool.map(_worker, codes)
     try:
@@ -557,6 +559,7 @@ def _build_communes(codes, jobs, log):
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
+            gc.unfreeze()
     return results
 
 

@@ -8,6 +8,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from reports.formatting import format_number, format_value  # noqa: E402
 
@@ -17,12 +21,12 @@ DPI = 150
 
 plt.rcParams.update({
     "font.family": "DejaVu Sans", "font.size": 8.5, "axes.spines.top": False, "axes.spines.right": False,
-    "figure.max_open_warning": 0,  # base figures are kept on purpose, to be restyled, and closed by close()
+    "figure.dpi": DPI,  # frames measured before saving then match the saved image, text included
     "axes.titlesize": 9, "axes.labelsize": 8.5, "legend.fontsize": 8, "legend.frameon": False,
 })
 
 
-def to_png(fig, close=True, bbox="tight"):
+def to_png(fig, close=True, bbox="tight", transparent=False):
     """PNG bytes of a chart or map at print resolution; close=False keeps the figure to be restyled.
 
     `bbox` is "tight" (measured by an extra draw), a Bbox in inches measured once, or None (the whole figure).
@@ -30,7 +34,8 @@ def to_png(fig, close=True, bbox="tight"):
     PNG rather than SVG: weasyprint embeds an image much faster than it draws an SVG's
     hundreds of nodes, which more than pays for rasterising."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=bbox, pad_inches=0.08, pil_kwargs={"compress_level": 1})
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=bbox, pad_inches=0.08, transparent=transparent,
+                pil_kwargs={"compress_level": 1})
     if close:
         plt.close(fig)
     return buffer.getvalue()
@@ -55,86 +60,120 @@ def ages(data):
     return to_png(fig)
 
 
-def _refs_base(data):
-    """The département's, region's and France's bars, with room left for the commune's."""
-    labels = [_wrap(label) for label in data["labels"]]
-    present = _refs_series(data)
-    n = len(labels)
-    fig, ax = plt.subplots(figsize=(6.3, 0.5 + 0.42 * n * max(1, len(present) / 2.2)))
-    for key, colour, name, offset, height in present:
-        if key != "commune":
-            ax.barh(np.arange(n) + offset, [np.nan if v is None else v for v in data[key]], height=height * 0.95, color=colour, label=name)
-    ax.set_yticks(np.arange(n), labels)
-    ax.invert_yaxis()
-    ax.set_xlabel("%")
-    return fig, ax
-
-
 def _refs_series(data):
-    """(key, colour, name, offset, height) of each series with a value; the commune's bar comes first."""
+    """(key, colour, name, offset, height) of each series with a value, the commune's first."""
     series = [("commune", COMMUNE), ("departement", DEPARTEMENT), ("region", REGION), ("france", FRANCE)]
     present = [(key, colour, name) for (key, colour), name in zip(series, data["names"]) if any(v is not None for v in data[key])]
     height = 0.8 / len(present)
     return [(key, colour, name, (k - (len(present) - 1) / 2) * height, height) for k, (key, colour, name) in enumerate(present)]
 
 
-def _refs_layer(fig, ax, data):
-    added = []
+def _refs_base(data):
+    """The references' bars on the département's scale; the frame is measured with the legend in place."""
+    n = len(data["labels"])
+    present = _refs_series(data)
+    fig, ax = plt.subplots(figsize=(6.3, 0.5 + 0.42 * n * max(1, len(present) / 2.2)))
+    for key, colour, name, offset, height in present:
+        if key != "commune":
+            ax.barh(np.arange(n) + offset, [np.nan if v is None else v for v in data[key]], height=height * 0.95, color=colour)
+    ax.set_yticks(np.arange(n), [_wrap(label) for label in data["labels"]])
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_xlim(0, data["scale_max"] * 1.12 or 1)  # room for the value written after the longest bar
+    ax.set_xlabel("%")
+    legend = _refs_legend(fig, ax, data)
+    bbox = fig.get_tightbbox().padded(0.08)
+    legend.remove()
+    return fig, [ax], bbox
+
+
+def _refs_legend(fig, ax, data):
+    handles = [Patch(color=colour, label=name) for key, colour, name, *_ in _refs_series(data)]
+    return ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(handles))  # above the bars
+
+
+def _refs_layer(fig, axes, data):
+    """The commune's bars and values, and the legend naming it."""
+    ax, added = axes[0], [_refs_legend(fig, axes[0], data)]
     for key, colour, name, offset, height in _refs_series(data):
         if key == "commune":
             values = [np.nan if v is None else v for v in data[key]]
             y = np.arange(len(values)) + offset
-            added.append(ax.barh(y, values, height=height * 0.95, color=colour, label=name))
+            added.append(ax.barh(y, values, height=height * 0.95, color=colour))
             added += [ax.text(v + 0.5, yy, format_value(v, "%"), va="center", fontsize=7, color="#222222") for yy, v in zip(y, values)]
-    ax.relim()
-    ax.autoscale_view()
-    handles, names = ax.get_legend_handles_labels()
-    order = sorted(range(len(names)), key=lambda i: names[i] != data["names"][0])
-    n = len(data["labels"])
-    added.append(ax.legend([handles[i] for i in order], [names[i] for i in order], loc="upper center",
-                           bbox_to_anchor=(0.5, -0.12 if n > 3 else -0.3), ncol=len(handles)))
     return added
+
+
+class Overlay:
+    """A base figure rasterised once, and a transparent twin of its axes for what one portrait adds.
+
+    Saving a portrait's chart then draws only its own artists; Pillow lays them over the base image.
+    `bbox` (inches) crops both images alike: "tight" is measured once on the base, None keeps the figure."""
+
+    def __init__(self, fig, axes, bbox="tight"):
+        self.bbox = fig.get_tightbbox().padded(0.08) if bbox == "tight" else bbox
+        self.base = Image.open(io.BytesIO(to_png(fig, close=False, bbox=self.bbox))).convert("RGBA")
+        self.fig = Figure(figsize=fig.get_size_inches(), dpi=fig.dpi)
+        self.axes, self.limits = [], []
+        for ax in axes:
+            twin = self.fig.add_axes(ax.get_position())  # the position as drawn, after any aspect adjustment
+            twin.set_xscale(ax.get_xscale())
+            twin.set_yscale(ax.get_yscale())
+            self.limits.append((ax.get_xlim(), ax.get_ylim()))
+            twin.set_axis_off()
+            self.axes.append(twin)
+        self._reset_limits()
+        plt.close(fig)
+
+    def _reset_limits(self):
+        for twin, (x, y) in zip(self.axes, self.limits):
+            twin.set_xlim(x)
+            twin.set_ylim(y)
+
+    def png(self):
+        """The base with the twin's current artists drawn over it."""
+        self._reset_limits()  # plotting the layer may have rescaled the twin
+        raw = io.BytesIO()
+        self.fig.savefig(raw, format="rgba", dpi=DPI, bbox_inches=self.bbox, transparent=True)
+        if len(raw.getvalue()) != 4 * self.base.width * self.base.height:
+            raise RuntimeError("a chart's layer and its base image differ in size")
+        layer = Image.frombuffer("RGBA", self.base.size, raw.getvalue(), "raw", "RGBA", 0, 1)
+        image = Image.alpha_composite(self.base, layer).convert("RGB")
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", compress_level=1, dpi=(DPI, DPI))
+        return buffer.getvalue()
 
 
 class Layered:
     """Charts whose base (every commune's dots) is the same in every portrait of a département.
 
-    The base figure is drawn once per process and kept; each portrait adds its commune's layer,
-    saves, and removes that layer, as the maps do with their outlines.
+    The base is drawn once per process as an Overlay; each portrait draws its commune's layer on
+    the twin axes, saves, and removes that layer, as the maps do with their outlines.
     """
 
-    def __init__(self, base, layer, own=("own", "name", "highlight"), tight=True, rescale=False):
-        """`own` are the keys of the data (or of its series) that belong to the commune's layer;
-        `tight=False` saves the whole figure, laid out once, instead of measuring it again;
-        `rescale` recomputes the axes' limits from the bars left once the layer is removed."""
-        self.base, self.layer, self.own, self.tight, self.rescale, self.figures = base, layer, own, tight, rescale, {}
+    def __init__(self, base, layer, own=("own", "name", "highlight"), bbox="tight"):
+        """`own` are the keys of the data (or of its series) that belong to the commune's layer."""
+        self.base, self.layer, self.own, self.bbox, self.overlays = base, layer, own, bbox, {}
 
     def __call__(self, data):
         key = repr(self.shared(data))
-        if key not in self.figures:
-            self.figures[key] = self.base(data)
-        fig, axes = self.figures[key]
-        added = self.layer(fig, axes, data)
+        if key not in self.overlays:
+            fig, axes, *measured = self.base(data)  # a base may measure its own frame
+            self.overlays[key] = Overlay(fig, axes, bbox=measured[0] if measured else self.bbox)
+        overlay = self.overlays[key]
+        added = self.layer(overlay.fig, overlay.axes, data)
         try:
-            return to_png(fig, close=False, bbox="tight" if self.tight else None)
+            return overlay.png()
         finally:
             for artist in added:
                 artist.remove()
-            for ax in fig.axes if self.rescale else ():
-                ax.relim()  # the commune's bars must not widen the next commune's axes
-                ax.autoscale_view()
 
     def shared(self, data):
-        """What the base is drawn from: the data without the commune's own values (but knowing whether it has any)."""
+        """What the base is drawn from: the data without the commune's own values."""
         return {k: v for k, v in data.items() if k not in self.own} | {
-            "series": [{k: v for k, v in s.items() if k not in self.own} for s in data.get("series", [])],
-            "own": [data.get(k) is not None and any(v is not None for v in data[k]) for k in self.own if isinstance(data.get(k), list)],
-        }
+            "series": [{k: v for k, v in s.items() if k not in self.own} for s in data.get("series", [])]}
 
     def close(self):
-        for fig, _ in self.figures.values():
-            plt.close(fig)
-        self.figures.clear()
+        self.overlays.clear()
 
 
 def _position_base(data):
@@ -152,7 +191,6 @@ def _position_base(data):
         ax.spines["left"].set_visible(False)
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: format_number(x, 0 if abs(x) >= 10 else 1)))
     fig.tight_layout(rect=(0, 0.07, 1, 1))
-    fig.set_layout_engine("none")  # laid out once: saving then draws the figure once, not twice
     return fig, axes[:, 0]
 
 
@@ -163,13 +201,15 @@ def _position_layer(fig, axes, data):
         added.append(ax.scatter([item["own"]], [0], s=70, color=COMMUNE, edgecolor="white", zorder=4, label=data["name"]))
         added.append(ax.annotate(format_value(item["own"], item["unit"]), (item["own"], 0), xytext=(0, 9), textcoords="offset points",
                                  ha="center", fontsize=7.5, color=COMMUNE, fontweight="bold"))
-    handles = added[:1] + [line for line in axes[0].get_lines() if line.get_label() == "Département"]
+    handles = added[:1]
+    if any(item["departement"] is not None for item in data["series"]):
+        handles.append(Line2D([], [], color=DEPARTEMENT, lw=1.5, label="Département"))
     added.append(fig.legend(handles, [h.get_label() for h in handles], loc="lower center", ncol=2, bbox_to_anchor=(0.5, 0.0)))
     return added
 
 
-position = Layered(_position_base, _position_layer, tight=False)
-refs = Layered(_refs_base, _refs_layer, own=("commune", "names"), rescale=True)
+position = Layered(_position_base, _position_layer, bbox=None)  # laid out to hold the legend: the whole figure
+refs = Layered(_refs_base, _refs_layer, own=("commune", "names"))
 
 
 def iris(data):
@@ -259,18 +299,22 @@ def _quadrant_base(data):
         ax.axhline(data["y0"], color=DEPARTEMENT, lw=1.2, zorder=1, label="Valeurs du département")
     ax.set_xlabel(_wrap(data["xlabel"], 60))
     ax.set_ylabel(_wrap(data["ylabel"], 40))
-    return fig, ax
+    return fig, [ax]
 
 
-def _quadrant_layer(fig, ax, data):
+def _quadrant_layer(fig, axes, data):
     """The commune highlighted and named, or, for the département's synthesis, every commune named."""
-    added = []
+    ax, added = axes[0], []
     for x, y, name, code in zip(data["x"], data["y"], data["names"], data["codes"]):
         if code == data["highlight"]:
             added.append(ax.scatter([x], [y], s=70, color=COMMUNE, edgecolor="white", zorder=4))
-            added.append(ax.annotate(name, (x, y), xytext=(6, 6), textcoords="offset points", fontsize=8.5, color=COMMUNE, fontweight="bold"))
+            right = x > np.nanmean(ax.get_xlim())  # name written inward, inside the measured frame
+            added.append(ax.annotate(name, (x, y), xytext=(-6 if right else 6, 6), textcoords="offset points", fontsize=8.5,
+                                     ha="right" if right else "left", color=COMMUNE, fontweight="bold"))
         elif data["highlight"] is None:
-            added.append(ax.annotate(name, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=6, color="#555555"))
+            right = x > np.nanmean(ax.get_xlim())
+            added.append(ax.annotate(name, (x, y), xytext=(-3 if right else 3, 3), textcoords="offset points", fontsize=6,
+                                     ha="right" if right else "left", color="#555555"))
     return added
 
 
@@ -285,7 +329,7 @@ DRAWERS.update({"contributions": contributions, "quadrant": quadrant, "ranking":
 
 
 def close():
-    """Release the base figures kept for restyling."""
+    """Release the base images kept for restyling."""
     for drawer in DRAWERS.values():
         if isinstance(drawer, Layered):
             drawer.close()

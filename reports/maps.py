@@ -1,7 +1,7 @@
 """Static maps for the printed portraits: choropleths of the département and a locator map.
 
 What every commune's portrait shares (outlines, classes, colours) is drawn once
-per indicator; each portrait only adds its commune's outline before saving.
+per indicator as an image; each portrait only draws its commune's outline over it.
 """
 
 import mapclassify
@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.patches import Patch
 
 from geodata.boundaries import to_lambert
-from reports.charts import COMMUNE, DPI, to_png
+from reports.charts import COMMUNE, Overlay, to_png
 from reports.formatting import format_number
 
 PALETTES = {"higher_is_worse": "YlOrRd", "higher_is_better": "YlGnBu", "neutral": "PuBu"}
@@ -40,7 +40,7 @@ class MapPainter:
         key = (data["indicator"], data["vintage"])
         if key in self._bases:
             return self._bases[key]
-        fig, ax = plt.subplots(figsize=(3.6, 3.3), dpi=DPI)  # text measured at the resolution it is saved at
+        fig, ax = plt.subplots(figsize=(3.6, 3.3))
         values = self.communes.index.map(lambda c: data["values"].get(c, np.nan)).to_numpy(dtype=float)
         known = ~np.isnan(values)
         k = min(5, max(2, len(np.unique(values[known])) - 1))
@@ -64,8 +64,7 @@ class MapPainter:
         unit = {"%": "en %", "€": "en €"}.get(data["unit"], data["unit"])
         ax.legend(handles=handles, title=unit, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, fontsize=7.5,
                   title_fontsize=7.5, columnspacing=0.8, handlelength=1.2)
-        bbox = fig.get_tightbbox().padded(0.08)  # measured once: a commune's outline stays inside it
-        self._bases[key] = (fig, ax, bbox)
+        self._bases[key] = Overlay(fig, [ax])  # a commune's outline stays inside the frame measured here
         return self._bases[key]
 
     def _outline(self, highlight):
@@ -77,17 +76,16 @@ class MapPainter:
         return self.communes.loc[codes].dissolve().boundary
 
     def choropleth(self, data):
-        fig, ax, bbox = self._base(data)
-        artists = []
+        overlay = self._base(data)
+        ax = overlay.axes[0]
         outline = self._outline(data.get("highlight"))
         if outline is not None:
-            before = len(ax.collections)
-            outline.plot(ax=ax, color="black", linewidth=1.6)
-            artists = ax.collections[before:]
-        png = to_png(fig, close=False, bbox=bbox)
-        for artist in artists:
-            artist.remove()
-        return png
+            outline.plot(ax=ax, color="black", linewidth=1.6, aspect=None)
+        try:
+            return overlay.png()
+        finally:
+            for artist in list(ax.collections):
+                artist.remove()
 
     def locator(self, data):
         fig, ax = plt.subplots(figsize=(3.4, 3.2))
@@ -141,9 +139,7 @@ class MapPainter:
         return to_png(fig)
 
     def close(self):
-        """Release the base figures kept for restyling."""
-        for fig, *_ in self._bases.values():
-            plt.close(fig)
+        """Release the base images kept for restyling."""
         self._bases.clear()
 
     def draw(self, chart):

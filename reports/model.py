@@ -262,6 +262,7 @@ def _theme_chart(territory, code, theme, rows, dept_name, region_name):
         "region": [r.region.value for r in data],
         "france": [r.france.value for r in data],
         "names": [territory.name_of(code), dept_name, region_name or "Région", "France métropolitaine"],
+        "scale_max": _scale_max(territory, data),
     }
     label = territory.catalogue.themes[theme]
     highest = max(data, key=lambda r: r.value.value)
@@ -272,6 +273,16 @@ def _theme_chart(territory, code, theme, rows, dept_name, region_name):
     )
     sources = sorted({r.source for r in data})
     return Chart(f"refs-{theme}", "refs", f"{label} : la commune et ses références", alt, " ; ".join(sources), columns, table_rows, series)
+
+
+def _scale_max(territory, rows):
+    """The largest value of these rates in the département and its references: one scale for every portrait."""
+    top = 0.0
+    for row in rows:
+        values = territory.rows_for(row.id)
+        values = values.loc[values["vintage"] == row.vintage, "value"].dropna()
+        top = max(top, float(values.max()) if len(values) else 0.0)
+    return top
 
 
 def _position_chart(territory, code, theme, peers="communes du département"):

@@ -1,4 +1,4 @@
-"""Charts drawn on a kept base figure are the same as charts drawn from scratch."""
+"""Charts drawn over a kept base image are the same as charts drawn from scratch."""
 
 import io
 
@@ -44,6 +44,30 @@ def test_the_commune_layer_is_drawn_in_the_commune_colour(territory):
         return int((np.asarray(Image.open(io.BytesIO(png)).convert("RGB")) == blue).all(axis=2).sum())
 
     assert blue_pixels(charts.draw(chart)) > 50
-    fig, _ = next(iter(charts.position.figures.values()))
-    assert blue_pixels(charts.to_png(fig, close=False, bbox=None)) == 0
+    base = next(iter(charts.position.overlays.values())).base
+    buffer = io.BytesIO()
+    base.save(buffer, format="PNG")
+    assert blue_pixels(buffer.getvalue()) == 0
     charts.close()
+
+
+def test_choropleth_outline_is_drawn_over_the_shared_map_and_removed(territory):
+    from geodata import boundaries
+    from reports.maps import MapPainter
+
+    shapes = boundaries.load_communes(territory.data_dir, territory.dept, territory.events)
+
+    def maps(painter, code):
+        return [painter.draw(m) for m in build_portrait(territory, code).maps]
+
+    def black(image):
+        return int((np.asarray(image.convert("RGB")) < 30).all(axis=2).sum())
+
+    first = MapPainter(shapes, None)
+    fresh = maps(first, "93008")
+    painter = MapPainter(shapes, None)
+    maps(painter, "93066")
+    assert maps(painter, "93008") == fresh
+    bases = [overlay.base for overlay in first._bases.values()]
+    outlined = [black(Image.open(io.BytesIO(png))) - black(base) for png, base in zip(fresh, bases)]
+    assert min(outlined) > 100  # Bobigny's outline is drawn over each shared map
