@@ -62,7 +62,7 @@ class PeakMemory:
                 self.peak = max(self.peak, sum(p.memory_full_info().pss for p in procs if p.is_running()))
             except psutil.Error:
                 pass
-            time.sleep(0.05)
+            time.sleep(0.5)  # reading PSS costs a few ms per process: sampled often, it would slow the build
 
     def stop(self):
         self.running = False

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 import shapely
 from pyproj import CRS
 

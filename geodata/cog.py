@@ -10,7 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
+
+from geodata.yamlfile import load_yaml
 
 DATA = Path(__file__).parent / "data"
 FRANCE_CODE = "FRM"
@@ -38,7 +39,7 @@ class Merger:
 def commune_events(path=None):
     """The declared mergers, oldest first."""
     path = Path(path) if path else DATA / "commune_events.yaml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    raw = load_yaml(path.read_text(encoding="utf-8")) or []
     events = []
     for entry in raw:
         date = entry["date"]

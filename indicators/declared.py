@@ -12,6 +12,7 @@ import pandas as pd
 import yaml
 
 from geodata.errors import InputError
+from geodata.yamlfile import load_yaml
 
 DATA = Path(__file__).parent / "data"
 
@@ -29,7 +30,7 @@ def read_yaml(path, what):
     """The parsed YAML file, or an InputError naming the file and the line."""
     path = Path(path)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(path, f"cannot read {what} ({exc.strerror})") from None
     except yaml.YAMLError as exc:

@@ -15,6 +15,7 @@ import yaml
 
 from geodata.cog import code_mapping
 from geodata.errors import InputError
+from geodata.yamlfile import load_yaml
 from indicators.compute import Territories, formula_values
 from indicators.derived import derived_rows
 from indicators.sources import source_meta
@@ -46,7 +47,7 @@ def _read_groups(path):
     if Path(path).suffix.lower() == ".csv":
         rows = list(csv.DictReader(io.StringIO(text), delimiter=";" if text.count(";") > text.count(",") else ","))
         return [{"code": r.get("code"), "name": r.get("name"), "members": (r.get("members") or "").split()} for r in rows]
-    return yaml.safe_load(text) or []
+    return load_yaml(text) or []
 
 
 def load_groups(territory, path=None):

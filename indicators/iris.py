@@ -4,8 +4,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from geodata.yamlfile import load_yaml
 from indicators.catalogue import _formula
 from indicators.compute import evaluate
 
@@ -14,7 +14,7 @@ IRIS_CATALOGUE = Path(__file__).parent / "data" / "iris.yaml"
 
 @lru_cache(maxsize=None)
 def iris_catalogue(path=IRIS_CATALOGUE):
-    entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    entries = load_yaml(Path(path).read_text(encoding="utf-8"))
     return tuple((entry, _formula(entry, f"IRIS indicator {entry['id']}")) for entry in entries)
 
 

@@ -13,9 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from geodata.errors import InputError
+from geodata.yamlfile import load_yaml
 from indicators import readers
 
 DATA = Path(__file__).parent / "data"
@@ -83,7 +83,7 @@ FAMILIES = (
 @lru_cache(maxsize=None)
 def source_meta():
     """Citation and aggregation rules of each family (sources.yaml)."""
-    return yaml.safe_load((DATA / "sources.yaml").read_text(encoding="utf-8"))
+    return load_yaml((DATA / "sources.yaml").read_text(encoding="utf-8"))
 
 
 def identify(path):

@@ -17,11 +17,13 @@ as a last resort its number.
 from dataclasses import dataclass
 from pathlib import Path
 
+from importlib.metadata import version
+
+import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
 
 from geodata.errors import InputError
+from indicators.cache import cached_frames, digest
 from indicators.declared import DATA, check_refs, commune_values, departement_values, french_list, section, zscores
 
 DEFAULT_PATH = DATA / "typology.yaml"
@@ -57,12 +59,22 @@ def load_set(catalogue, path=None):
 
 
 def _cluster(z, k):
-    """(chosen k, raw labels, silhouette per k tried)."""
+    """(chosen k, raw labels, silhouette per k tried); cached with the tables, so that a build whose data
+    did not change neither runs k-means nor imports scikit-learn (a second of start-up)."""
+    key = digest("typology", z.tobytes(), z.shape, k, AUTO_K, RANDOM_STATE, version("scikit-learn"))
+    _, found = cached_frames(key, lambda: ({}, _kmeans(z, k)))
+    return found["best"], np.array(found["labels"]), {int(n): s for n, s in found["silhouettes"].items()}
+
+
+def _kmeans(z, k):
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
     tried = [n for n in (AUTO_K if k == "auto" else [k]) if n < len(z)]
     labels = {n: KMeans(n_clusters=n, n_init=10, random_state=RANDOM_STATE).fit_predict(z) for n in tried}
     silhouettes = {n: float(silhouette_score(z, labels[n])) for n in tried}
     best = max(tried, key=lambda n: (silhouettes[n], -n))
-    return best, labels[best], silhouettes
+    return {"best": best, "labels": labels[best].tolist(), "silhouettes": {str(n): s for n, s in silhouettes.items()}}
 
 
 def _numbered(codes, raw):

@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 from geodata.cog import departements, dept_of
 from geodata.errors import InputError
+from geodata.yamlfile import load_yaml
 from indicators.readers import sniff_separator
 
 DEFAULT_DOWNLOADS = Path(__file__).parent / "data" / "downloads.yaml"
@@ -90,7 +91,7 @@ def load_downloads(path=None):
     """The entries of a downloads file (default: portrait/data/downloads.yaml), checked."""
     path = Path(path) if path else DEFAULT_DOWNLOADS
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(path, f"cannot read the downloads file ({exc.strerror})") from None
     except yaml.YAMLError as exc:

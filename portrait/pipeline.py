@@ -278,14 +278,25 @@ def _worker(code):
 
 
 def write_shared_assets(context, shapes):
-    """Leaflet, our scripts and the département's map data, shared by every page."""
+    """Leaflet, our scripts and the département's map data, shared by every page; kept when unchanged.
+
+    Returns the size of the map data."""
+    key = hashlib.sha256(repr((context.territory.fingerprint, code_fingerprint(), sorted(context.folders.items()))).encode()).hexdigest()
+    recorded = _still_current(context.out, ASSETS_MANIFEST, key)
+    if recorded and not context.force:
+        return recorded["files"][context.data_script]
     assets = prepare_directory(context.out / "assets")
-    write_atomic(assets / "portrait.css", (STATIC / "portrait.css").read_bytes())
+    written = {"assets/portrait.css": write_atomic(assets / "portrait.css", (STATIC / "portrait.css").read_bytes())}
     for name, data in webmap.leaflet_assets().items():
         prepare_directory((assets / name).parent)
-        write_atomic(assets / name, data)
+        written[f"assets/{name}"] = write_atomic(assets / name, data)
     data = webmap.departement_data(context.territory, shapes, context.folders)
-    return write_atomic(context.out / context.data_script, webmap.js_data("PORTRAIT_COMMUNES", data))
+    written[context.data_script] = write_atomic(context.out / context.data_script, webmap.js_data("PORTRAIT_COMMUNES", data))
+    write_atomic(context.out / ASSETS_MANIFEST, json.dumps({"key": key, "files": written}))
+    return written[context.data_script]
+
+
+ASSETS_MANIFEST = ".portrait-assets.json"
 
 
 def crossed_analysis(territory):
@@ -320,15 +331,16 @@ def write_synthesis(context):
 
 
 SYNTHESIS_MANIFEST = ".portrait-synthese.json"
+DEPARTEMENT_MAP_MANIFEST = ".portrait-carte-departement.json"
 
 
 def _still_current(out, manifest, key):
-    """Whether the files recorded in `manifest` were written from inputs with this key and are intact."""
+    """The record of `manifest` when its files were written from inputs with this key and are intact, else None."""
     try:
         recorded = json.loads((out / manifest).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    return recorded.get("key") == key and _intact(out, recorded.get("files", {}))
+        return None
+    return recorded if recorded.get("key") == key and _intact(out, recorded.get("files", {})) else None
 
 
 def _intact(folder, files):
@@ -344,10 +356,9 @@ def write_departement_page(context, folders, group_links=()):
     from reports.model import _map_chart
 
     chart = _map_chart(territory, None, "taux_pauvrete")
-    images = {}
     if chart:
         chart.image = "carte-departement.png"
-        images[chart.image] = context.painter.draw(chart)
+        _departement_map(context, chart)
     key_ids = [i.id for i in territory.catalogue if i.key]
     rows = []
     for code, name in zip(territory.communes["code"], territory.communes["name"]):
@@ -360,11 +371,17 @@ def write_departement_page(context, folders, group_links=()):
         "departement.html", asset_prefix="", t=territory, rows=rows, key=[territory.catalogue[i] for i in key_ids], map=chart,
         has_projects=bool(context.pst), groups=group_links, has_pdf="pdf" in context.formats, has_synthesis=context.crossed is not None,
     )
-    for name, png in images.items():
-        write_atomic(context.out / name, png)
     write_atomic(context.out / "comparer.html", context.renderer.html("comparer.html", asset_prefix="", t=territory))
     write_atomic(context.out / "dictionnaire.html", dictionary(territory.catalogue, "html"))
     write_atomic(context.out / "index.html", html)
+
+
+def _departement_map(context, chart):
+    """The printable map of the département page, drawn again only when its data or the drawing code changed."""
+    key = image_digest(chart)
+    if context.force or not _still_current(context.out, DEPARTEMENT_MAP_MANIFEST, key):
+        size = write_atomic(context.out / chart.image, context.painter.draw(chart))
+        write_atomic(context.out / DEPARTEMENT_MAP_MANIFEST, json.dumps({"key": key, "files": {chart.image: size}}))
 
 
 def load_pst_files(pst_dir, territory):
@@ -496,7 +513,7 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(codes) or 1))
     log(f"Portraits de {territory.name} ({territory.dept}) : {len(codes)} commune(s), {jobs} processus, sortie {out}")
     with watch("communes"):
-        results = _build_communes(codes, jobs, log) if codes else []
+        results = _build_communes(_largest_first(territory, codes), jobs, log) if codes else []
         if groups:
             results += _build_groups(territory, declared, groups, log)
     with watch("departement"):
@@ -541,6 +558,13 @@ def _build_groups(territory, declared, wanted, log):
         return results
     finally:
         _CONTEXT = commune_context
+
+
+def _largest_first(territory, codes):
+    """Communes with the most IRIS (the longest portraits) first: no worker is left alone with a long one at the end."""
+    iris = territory.iris_shapes()
+    counts = iris["commune"].value_counts() if iris is not None and len(iris) else {}
+    return sorted(codes, key=lambda code: -counts.get(code, 0))
 
 
 def _build_communes(codes, jobs, log):

@@ -4,7 +4,6 @@ What every commune's portrait shares (outlines, classes, colours) is drawn once
 per indicator as an image; each portrait only draws its commune's outline over it.
 """
 
-import mapclassify
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
@@ -40,6 +39,8 @@ class MapPainter:
         key = (data["indicator"], data["vintage"])
         if key in self._bases:
             return self._bases[key]
+        import mapclassify  # with scipy, a second of start-up that a rebuild reusing every map never needs
+
         fig, ax = plt.subplots(figsize=(3.6, 3.3))
         values = self.communes.index.map(lambda c: data["values"].get(c, np.nan)).to_numpy(dtype=float)
         known = ~np.isnan(values)
@@ -88,20 +89,31 @@ class MapPainter:
                 artist.remove()
 
     def locator(self, data):
-        fig, ax = plt.subplots(figsize=(3.4, 3.2))
-        if self.departements is not None:
-            self.departements.plot(ax=ax, color="#E4E4E4", edgecolor="white", linewidth=0.8)
-        self.communes.plot(ax=ax, color="#BFD5E8", edgecolor="white", linewidth=0.4)
+        """The département among its neighbours, the commune (or the group's communes) in blue."""
+        if "locator" not in self._bases:
+            fig, ax = plt.subplots(figsize=(3.4, 3.2))
+            if self.departements is not None:
+                self.departements.plot(ax=ax, color="#E4E4E4", edgecolor="white", linewidth=0.8)
+            self.communes.plot(ax=ax, color="#BFD5E8", edgecolor="white", linewidth=0.4)
+            self._frame(ax, self.communes.buffer(3000))
+            self._bases["locator"] = Overlay(fig, [ax])
+        overlay = self._bases["locator"]
+        ax = overlay.axes[0]
         highlight = data.get("highlight")
         codes = [c for c in ([highlight] if isinstance(highlight, str) else highlight or []) if c in self.communes.index]
         if codes:
-            self.communes.loc[codes].plot(ax=ax, color=COMMUNE, edgecolor="white", linewidth=0.4)
-            self._outline(codes).plot(ax=ax, color="black", linewidth=0.8)
-        self._frame(ax, self.communes.buffer(3000))
-        return to_png(fig)
+            self.communes.loc[codes].plot(ax=ax, color=COMMUNE, edgecolor="white", linewidth=0.4, aspect=None)
+            self._outline(codes).plot(ax=ax, color="black", linewidth=0.8, aspect=None)
+        try:
+            return overlay.png()
+        finally:
+            for artist in list(ax.collections):
+                artist.remove()
 
     def iris_map(self, data):
         """The commune's IRIS coloured by one IRIS indicator; withheld IRIS hatched."""
+        import mapclassify
+
         shapes = self.iris[self.iris["commune"] == data["commune"]].set_index("code")
         fig, ax = plt.subplots(figsize=(4.2, 3.8))
         values = shapes.index.map(lambda c: data["values"].get(c, np.nan)).to_numpy(dtype=float)

@@ -8,12 +8,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
-import pandas as pd
-
 from indicators.sources import source_meta
 from indicators.territory import fold
-from reports.formatting import MISSING, format_date, format_gap, format_rank, format_value, is_missing
+from reports.formatting import MISSING, format_date, format_rank, format_value, is_missing
 from reports.phrases import Facts, headline, indicator_sentence, notability, phrase_table
 
 LICENCE = "Licence Ouverte / Open Licence, INSEE / IGN"
@@ -206,7 +203,6 @@ def _findings(rows):
 
 
 def build_rows(territory, code, theme, notes):
-    table = territory.table
     known = _known_vintages(territory.rows_of(code))
     latest = _latest(territory, code)
     refs = _references(territory)
@@ -287,7 +283,6 @@ def _scale_max(territory, rows):
 
 def _position_chart(territory, code, theme, peers="communes du département"):
     """Each commune as a dot for the theme's headline indicators, the portrait's commune highlighted."""
-    table = territory.table
     ids = [i for i in phrase_table()["headline_candidates"].get(theme, []) if i in territory.catalogue.indicators][:4]
     series, rows, sources = [], [], []
     for indicator_id in ids:
@@ -412,7 +407,6 @@ def _iris_maps(territory, code):
 def _map_chart(territory, code, indicator_id, highlight=None, name=None):
     """A choropleth of the département's communes; `highlight` outlines a commune or a group's communes."""
     indicator = territory.catalogue[indicator_id]
-    table = territory.table
     rows = territory.rows_for(indicator_id)
     rows = rows[rows["level"] == "commune"]
     known = rows[rows["value"].notna()]

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
+from geodata.yamlfile import load_yaml
 from reports.formatting import format_rank, format_value, is_missing
 
 PHRASES = Path(__file__).parent / "data" / "phrases.yaml"
@@ -82,7 +82,7 @@ class Sentence:
 
 @lru_cache(maxsize=None)
 def phrase_table(path=PHRASES):
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return load_yaml(Path(path).read_text(encoding="utf-8"))
 
 
 def _first(rules, facts):

@@ -15,7 +15,7 @@ def write(path, text, encoding="utf-8"):
 
 
 def test_blanks_stay_missing_with_their_reason(tmp_path):
-    path = write(tmp_path / "cc_filosofi_2021_COM.csv", "CODGEO;NBMENFISC21;MED21;TP6021\n93001;10;s;nd\n93005;20;;1,5\n")
+    write(tmp_path / "cc_filosofi_2021_COM.csv", "CODGEO;NBMENFISC21;MED21;TP6021\n93001;10;s;nd\n93005;20;;1,5\n")
     table = load_sources(tmp_path)[("filosofi", 2021)]
     assert math.isnan(table.data.loc["93001", "MED"]) and table.reasons.loc["93001", "MED"] == "secret statistique"
     assert table.reasons.loc["93001", "TP60"].startswith("non disponible")

@@ -77,7 +77,7 @@ def test_a_pst_change_rebuilds_its_commune_and_redraws_only_the_timeline(tmp_pat
 
     rebuilt = {r.code for r in second.results if not r.skipped}
     assert rebuilt == {"93001"}
-    assert drawn_second == ["pst-frise", "carte-taux_pauvrete"]  # the timeline, then the département page's map
+    assert drawn_second == ["pst-frise"]  # nor the département page's map, nor the synthesis
     assert synthesis.stat().st_mtime_ns == synthesis_stamp  # the synthesis does not depend on PST files
     text = "".join(page.extract_text() for page in PdfReader(next((out / "93001-aubervilliers").glob("*.pdf"))).pages)
     assert "Premières expériences professionnelles" in text and "terminé" in text
