@@ -148,7 +148,8 @@ def to_numbers(frame, columns, path, decimal_comma, lines, counts=()):
         raw = frame[column]
         number = _fast_numbers(raw, decimal_comma)
         reason = np.full(len(raw), "", dtype=object)
-        pending = np.isnan(number)  # blanks, decimal commas, spaced thousands, or errors
+        # blanks, and anything but digits, signs, separators and exponents (words, quotes), are looked at cell by cell
+        pending = np.isnan(number) | raw.str.contains(r"[^0-9eE.,+\- ]", regex=True).to_numpy(dtype=bool)
         if pending.any():
             number[pending], reason[pending] = _clean_numbers(raw[pending], decimal_comma, np.flatnonzero(pending), path, lines, column)
         if column in counts and (number < 0).any():

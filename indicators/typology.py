@@ -15,9 +15,8 @@ as a last resort its number.
 """
 
 from dataclasses import dataclass
-from pathlib import Path
-
 from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -61,7 +60,7 @@ def load_set(catalogue, path=None):
 def _cluster(z, k):
     """(chosen k, raw labels, silhouette per k tried); cached with the tables, so that a build whose data
     did not change neither runs k-means nor imports scikit-learn (a second of start-up)."""
-    key = digest("typology", z.tobytes(), z.shape, k, AUTO_K, RANDOM_STATE, version("scikit-learn"))
+    key = digest("typology", z.tobytes(), z.shape, k, Path(__file__).read_bytes(), version("scikit-learn"))
     _, found = cached_frames(key, lambda: ({}, _kmeans(z, k)))
     return found["best"], np.array(found["labels"]), {int(n): s for n, s in found["silhouettes"].items()}
 

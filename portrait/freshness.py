@@ -3,14 +3,14 @@
 A rebuild with nothing changed should cost a few file hashes, not the import of pandas,
 matplotlib and weasyprint nor the loading of the sources. Each build records a key of all its
 inputs (options, data files, PST files, code, and the date when PST files are used, since
-overdue actions depend on it) and the size of every file of the output directory; the next build
-with the same key and the same files stops there. Only the standard library is imported here.
+overdue actions depend on it) and the size and time of every file of the output directory; the next
+build with the same key and the same files stops there. Only the standard library is imported here.
 """
 
 import datetime as dt
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from geodata.datadir import find_data_dir
@@ -53,7 +53,9 @@ def _hash_tree(digest, root, suffixes=None):
             continue
         if suffixes is None or path.suffix in suffixes:
             digest.update(str(relative).encode())
-            digest.update(path.read_bytes())
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
 
 
 def inputs_key(wanted, data_dir=None, pst_dir=None):
@@ -82,13 +84,24 @@ def inputs_key(wanted, data_dir=None, pst_dir=None):
     return digest.hexdigest()
 
 
+def _pages_id(wanted):
+    """The options that shape the département's pages: all but which communes or groups are built."""
+    return replace(wanted, communes=(), groups=None).id
+
+
 def _output_files(out):
-    """{relative path: size} of the output directory, without temporary files and manifests."""
+    """{relative path: [size, mtime]} of the output directory, without temporary files and manifests."""
     files = {}
     for path in out.rglob("*"):
         if path.is_file() and path.name != MANIFEST and not TEMP_NAME.fullmatch(path.name):
-            files[str(path.relative_to(out))] = path.stat().st_size
+            files[str(path.relative_to(out))] = _stamp(path)
     return files
+
+
+def _stamp(path):
+    """Size and modification time: a file rewritten by another build, even to the same size, is not ours."""
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
 
 
 def _entries(out):
@@ -117,10 +130,9 @@ def check(wanted, out, key):
     entry = _entries(out).get(wanted.id)
     if key is None or not entry or entry.get("key") != key:
         return None
-    for name, size in entry.get("files", {}).items():
-        path = out / name
+    for name, stamp in entry.get("files", {}).items():
         try:
-            if path.stat().st_size != size:
+            if _stamp(out / name) != stamp:
                 return None
         except OSError:
             return None
@@ -128,15 +140,24 @@ def check(wanted, out, key):
 
 
 def record(wanted, out, key, portraits):
-    """Remember this build's key and the output files, keeping the entries of other option sets."""
+    """Remember this build's key and the output files, keeping the entries of other option sets.
+
+    The département's pages are rewritten by every build into the directory, from what it holds (its
+    page links to the groups' portraits): entries that differ from this one only by the communes or
+    groups they build would write them alike, so they take their new sizes. Building the communes,
+    then the groups, then both again, finds both up to date."""
     if key is None:
         return
     out = Path(out)
+    files = _output_files(out)
     entries = _entries(out)
     entries.pop(wanted.id, None)
+    for entry in entries.values():
+        if entry.get("same_pages") == _pages_id(wanted):
+            entry["files"] = {name: files.get(name, stamp) for name, stamp in entry.get("files", {}).items()}
     entries[wanted.id] = {
-        "key": key, "portraits": portraits, "built_on": dt.datetime.now().strftime("%d/%m/%Y à %H:%M"),
-        "files": _output_files(out),
+        "key": key, "same_pages": _pages_id(wanted), "portraits": portraits,
+        "built_on": dt.datetime.now().strftime("%d/%m/%Y à %H:%M"), "files": files,
     }
     kept = dict(list(entries.items())[-KEPT_ENTRIES:])
     write_atomic(out / MANIFEST, json.dumps({"entries": kept}, ensure_ascii=False))

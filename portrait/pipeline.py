@@ -15,6 +15,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
@@ -111,7 +112,7 @@ class Stopwatch:
         return Block()
 
 
-def draw_images(figures, painter, watch, reuse=None):
+def draw_images(figures, painter, watch, reuse=None, territory=None):
     """Draw charts and maps as PNG; returns {file name: bytes} and sets each chart's image name and digest.
 
     `reuse` maps an image's digest to a file holding it from the last build: only what changed is drawn
@@ -119,24 +120,18 @@ def draw_images(figures, painter, watch, reuse=None):
     images = {}
     for chart in figures:
         is_chart = chart.kind in charts.DRAWERS
-        chart.image, chart.digest = f"{chart.id}.png", image_digest(chart)
+        chart.image, chart.digest = f"{chart.id}.png", image_digest(chart, territory)
         with watch("charts" if is_chart else "maps"):
             kept = (reuse or {}).get(chart.digest)
             images[chart.image] = kept.read_bytes() if kept else charts.draw(chart) if is_chart else painter.draw(chart)
     return images
 
 
-DRAWING_CODE = (Path(charts.__file__), Path(charts.__file__).with_name("maps.py"))
-
-
-@lru_cache(maxsize=None)
-def _drawing_fingerprint():
-    return hashlib.sha256(b"".join(path.read_bytes() for path in DRAWING_CODE)).hexdigest()
-
-
-def image_digest(chart):
-    """What a chart's image depends on: its kind and data, and the drawing code."""
-    return hashlib.sha256(repr((chart.kind, chart.data, _drawing_fingerprint())).encode()).hexdigest()[:32]
+def image_digest(chart, territory=None):
+    """What a chart's image depends on: its kind and data, the data files (boundaries drawn from them), the code
+    (drawing and formatting) and matplotlib's version."""
+    parts = (chart.kind, chart.data, territory.fingerprint if territory else None, code_fingerprint(), version("matplotlib"))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 MANIFEST = ".portrait-build.json"
@@ -224,7 +219,7 @@ def render_commune(context, code, reuse=None):
         folder = prepare_directory(inside(context.out, portrait.folder))
     figures = [c for s in portrait.sections for c in s.charts] + portrait.maps + ([portrait.cover_map] if portrait.cover_map else [])
     figures += ([pst["timeline"]] if pst and pst["timeline"] else []) + (crossed["charts"] if crossed else [])
-    images = draw_images(figures, context.painter, watch, reuse) if context.formats & {"html", "pdf"} else {}
+    images = draw_images(figures, context.painter, watch, reuse, territory) if context.formats & {"html", "pdf"} else {}
     said = context.observations.get(code)
     obs = observations_by_theme(said.observations if said else None, territory, code, example=bool(said and said.example))
     extra = {"pst": pst, "crossed": crossed, "crossed_rows": crossed_rows, "obs": obs}
@@ -378,7 +373,7 @@ def write_departement_page(context, folders, group_links=()):
 
 def _departement_map(context, chart):
     """The printable map of the département page, drawn again only when its data or the drawing code changed."""
-    key = image_digest(chart)
+    key = image_digest(chart, context.territory)
     if context.force or not _still_current(context.out, DEPARTEMENT_MAP_MANIFEST, key):
         size = write_atomic(context.out / chart.image, context.painter.draw(chart))
         write_atomic(context.out / DEPARTEMENT_MAP_MANIFEST, json.dumps({"key": key, "files": {chart.image: size}}))

@@ -11,6 +11,7 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from reports.formatting import format_number, format_value  # noqa: E402
@@ -80,27 +81,31 @@ def _refs_base(data):
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_xlim(0, data["scale_max"] * 1.12 or 1)  # room for the value written after the longest bar
     ax.set_xlabel("%")
-    legend = _refs_legend(fig, ax, data)
-    bbox = fig.get_tightbbox().padded(0.08)
+    # The frame must not depend on the commune's name, which the legend holds: the figure's width at least,
+    # and the legend's height measured with the name left out (two columns: as many rows whatever the names).
+    bars = fig.get_tightbbox().padded(0.08)
+    legend = _refs_legend(fig, ax, {**data, "names": ["", *data["names"][1:]]})
+    top = fig.get_tightbbox().padded(0.08).y1
     legend.remove()
-    return fig, [ax], bbox
+    return fig, [ax], Bbox.from_extents(min(bars.x0, 0), bars.y0, max(bars.x1, fig.get_size_inches()[0]), top)
 
 
 def _refs_legend(fig, ax, data):
     handles = [Patch(color=colour, label=name) for key, colour, name, *_ in _refs_series(data)]
-    return ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(handles))  # above the bars
+    return ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)  # above the bars
 
 
 def _refs_layer(fig, axes, data):
     """The commune's bars and values, and the legend naming it."""
-    ax, added = axes[0], [_refs_legend(fig, axes[0], data)]
+    ax = axes[0]
+    _refs_legend(fig, ax, data)
     for key, colour, name, offset, height in _refs_series(data):
         if key == "commune":
             values = [np.nan if v is None else v for v in data[key]]
             y = np.arange(len(values)) + offset
-            added.append(ax.barh(y, values, height=height * 0.95, color=colour))
-            added += [ax.text(v + 0.5, yy, format_value(v, "%"), va="center", fontsize=7, color="#222222") for yy, v in zip(y, values)]
-    return added
+            ax.barh(y, values, height=height * 0.95, color=colour)
+            for yy, value in zip(y, values):
+                ax.text(value + 0.5, yy, format_value(value, "%"), va="center", fontsize=7, color="#222222")
 
 
 class Overlay:
@@ -129,6 +134,24 @@ class Overlay:
             twin.set_xlim(x)
             twin.set_ylim(y)
 
+    def render(self, layer):
+        """PNG of the base with what `layer(fig, axes)` draws on the twin; the twin is cleared afterwards."""
+        try:
+            layer(self.fig, self.axes)
+            return self.png()
+        finally:
+            self.clear()
+
+    def clear(self):
+        """Remove whatever a portrait drew on the twin, ready for the next one."""
+        for twin in self.axes:
+            for artist in [*twin.collections, *twin.patches, *twin.lines, *twin.texts, *twin.images]:
+                artist.remove()
+            if twin.get_legend():
+                twin.get_legend().remove()
+        for legend in list(self.fig.legends):
+            legend.remove()
+
     def png(self):
         """The base with the twin's current artists drawn over it."""
         self._reset_limits()  # plotting the layer may have rescaled the twin
@@ -147,7 +170,7 @@ class Layered:
     """Charts whose base (every commune's dots) is the same in every portrait of a département.
 
     The base is drawn once per process as an Overlay; each portrait draws its commune's layer on
-    the twin axes, saves, and removes that layer, as the maps do with their outlines.
+    the twin axes (`layer(fig, axes, data)`), saves, and clears the twin, as the maps do with outlines.
     """
 
     def __init__(self, base, layer, own=("own", "name", "highlight"), bbox="tight"):
@@ -159,13 +182,7 @@ class Layered:
         if key not in self.overlays:
             fig, axes, *measured = self.base(data)  # a base may measure its own frame
             self.overlays[key] = Overlay(fig, axes, bbox=measured[0] if measured else self.bbox)
-        overlay = self.overlays[key]
-        added = self.layer(overlay.fig, overlay.axes, data)
-        try:
-            return overlay.png()
-        finally:
-            for artist in added:
-                artist.remove()
+        return self.overlays[key].render(lambda fig, axes: self.layer(fig, axes, data))
 
     def shared(self, data):
         """What the base is drawn from: the data without the commune's own values."""
@@ -196,16 +213,15 @@ def _position_base(data):
 
 def _position_layer(fig, axes, data):
     """The commune's dot and value on each strip, and the legend naming it."""
-    added = []
+    dots = []
     for ax, item in zip(axes, data["series"]):
-        added.append(ax.scatter([item["own"]], [0], s=70, color=COMMUNE, edgecolor="white", zorder=4, label=data["name"]))
-        added.append(ax.annotate(format_value(item["own"], item["unit"]), (item["own"], 0), xytext=(0, 9), textcoords="offset points",
-                                 ha="center", fontsize=7.5, color=COMMUNE, fontweight="bold"))
-    handles = added[:1]
+        dots.append(ax.scatter([item["own"]], [0], s=70, color=COMMUNE, edgecolor="white", zorder=4, label=data["name"]))
+        ax.annotate(format_value(item["own"], item["unit"]), (item["own"], 0), xytext=(0, 9), textcoords="offset points",
+                    ha="center", fontsize=7.5, color=COMMUNE, fontweight="bold")
+    handles = dots[:1]
     if any(item["departement"] is not None for item in data["series"]):
         handles.append(Line2D([], [], color=DEPARTEMENT, lw=1.5, label="Département"))
-    added.append(fig.legend(handles, [h.get_label() for h in handles], loc="lower center", ncol=2, bbox_to_anchor=(0.5, 0.0)))
-    return added
+    fig.legend(handles, [h.get_label() for h in handles], loc="lower center", ncol=2, bbox_to_anchor=(0.5, 0.0))
 
 
 position = Layered(_position_base, _position_layer, bbox=None)  # laid out to hold the legend: the whole figure
@@ -304,18 +320,16 @@ def _quadrant_base(data):
 
 def _quadrant_layer(fig, axes, data):
     """The commune highlighted and named, or, for the département's synthesis, every commune named."""
-    ax, added = axes[0], []
+    ax = axes[0]
     for x, y, name, code in zip(data["x"], data["y"], data["names"], data["codes"]):
+        right = x > np.nanmean(ax.get_xlim())  # names written inward, inside the measured frame
         if code == data["highlight"]:
-            added.append(ax.scatter([x], [y], s=70, color=COMMUNE, edgecolor="white", zorder=4))
-            right = x > np.nanmean(ax.get_xlim())  # name written inward, inside the measured frame
-            added.append(ax.annotate(name, (x, y), xytext=(-6 if right else 6, 6), textcoords="offset points", fontsize=8.5,
-                                     ha="right" if right else "left", color=COMMUNE, fontweight="bold"))
+            ax.scatter([x], [y], s=70, color=COMMUNE, edgecolor="white", zorder=4)
+            ax.annotate(name, (x, y), xytext=(-6 if right else 6, 6), textcoords="offset points", fontsize=8.5,
+                        ha="right" if right else "left", color=COMMUNE, fontweight="bold")
         elif data["highlight"] is None:
-            right = x > np.nanmean(ax.get_xlim())
-            added.append(ax.annotate(name, (x, y), xytext=(-3 if right else 3, 3), textcoords="offset points", fontsize=6,
-                                     ha="right" if right else "left", color="#555555"))
-    return added
+            ax.annotate(name, (x, y), xytext=(-3 if right else 3, 3), textcoords="offset points", fontsize=6,
+                        ha="right" if right else "left", color="#555555")
 
 
 quadrant = Layered(_quadrant_base, _quadrant_layer)  # every commune on two indicators, lines at the département's values

@@ -4,6 +4,8 @@ What every commune's portrait shares (outlines, classes, colours) is drawn once
 per indicator as an image; each portrait only draws its commune's outline over it.
 """
 
+import warnings
+
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,6 +18,15 @@ from reports.formatting import format_number
 PALETTES = {"higher_is_worse": "YlOrRd", "higher_is_better": "YlGnBu", "neutral": "PuBu"}
 MISSING_COLOUR = "#EEEEEE"
 DECIMALS = {"%": 1, "€": 0, "ratio": 2}
+
+
+def quantiles(values, k):
+    """Classes of equal counts; fewer than k when the values are too few to tell apart (then said in the legend)."""
+    import mapclassify  # with scipy, a second of start-up that a rebuild reusing every map never needs
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Not enough unique values", UserWarning)
+        return mapclassify.Quantiles(values, k=k)
 
 
 class MapPainter:
@@ -39,13 +50,11 @@ class MapPainter:
         key = (data["indicator"], data["vintage"])
         if key in self._bases:
             return self._bases[key]
-        import mapclassify  # with scipy, a second of start-up that a rebuild reusing every map never needs
-
         fig, ax = plt.subplots(figsize=(3.6, 3.3))
         values = self.communes.index.map(lambda c: data["values"].get(c, np.nan)).to_numpy(dtype=float)
         known = ~np.isnan(values)
-        k = min(5, max(2, len(np.unique(values[known])) - 1))
-        classes = mapclassify.Quantiles(values[known], k=k)
+        classes = quantiles(values[known], min(5, max(2, len(np.unique(values[known])) - 1)))
+        k = len(classes.bins)
         cmap = matplotlib.colormaps[PALETTES.get(data["polarity"], "PuBu")].resampled(k)
         colours = np.array([MISSING_COLOUR] * len(values), dtype=object)
         colours[known] = [matplotlib.colors.to_hex(cmap(c)) for c in classes.yb]
@@ -77,16 +86,13 @@ class MapPainter:
         return self.communes.loc[codes].dissolve().boundary
 
     def choropleth(self, data):
-        overlay = self._base(data)
-        ax = overlay.axes[0]
         outline = self._outline(data.get("highlight"))
-        if outline is not None:
-            outline.plot(ax=ax, color="black", linewidth=1.6, aspect=None)
-        try:
-            return overlay.png()
-        finally:
-            for artist in list(ax.collections):
-                artist.remove()
+
+        def layer(fig, axes):
+            if outline is not None:
+                outline.plot(ax=axes[0], color="black", linewidth=1.6, aspect=None)
+
+        return self._base(data).render(layer)
 
     def locator(self, data):
         """The département among its neighbours, the commune (or the group's communes) in blue."""
@@ -97,30 +103,24 @@ class MapPainter:
             self.communes.plot(ax=ax, color="#BFD5E8", edgecolor="white", linewidth=0.4)
             self._frame(ax, self.communes.buffer(3000))
             self._bases["locator"] = Overlay(fig, [ax])
-        overlay = self._bases["locator"]
-        ax = overlay.axes[0]
         highlight = data.get("highlight")
         codes = [c for c in ([highlight] if isinstance(highlight, str) else highlight or []) if c in self.communes.index]
-        if codes:
-            self.communes.loc[codes].plot(ax=ax, color=COMMUNE, edgecolor="white", linewidth=0.4, aspect=None)
-            self._outline(codes).plot(ax=ax, color="black", linewidth=0.8, aspect=None)
-        try:
-            return overlay.png()
-        finally:
-            for artist in list(ax.collections):
-                artist.remove()
+
+        def layer(fig, axes):
+            if codes:
+                self.communes.loc[codes].plot(ax=axes[0], color=COMMUNE, edgecolor="white", linewidth=0.4, aspect=None)
+                self._outline(codes).plot(ax=axes[0], color="black", linewidth=0.8, aspect=None)
+
+        return self._bases["locator"].render(layer)
 
     def iris_map(self, data):
         """The commune's IRIS coloured by one IRIS indicator; withheld IRIS hatched."""
-        import mapclassify
-
         shapes = self.iris[self.iris["commune"] == data["commune"]].set_index("code")
         fig, ax = plt.subplots(figsize=(4.2, 3.8))
         values = shapes.index.map(lambda c: data["values"].get(c, np.nan)).to_numpy(dtype=float)
         known = ~np.isnan(values)
         if known.sum() >= 3:
-            k = min(5, len(np.unique(values[known])) - 1)
-            classes = mapclassify.Quantiles(values[known], k=max(k, 2))
+            classes = quantiles(values[known], max(2, min(5, len(np.unique(values[known])) - 1)))
             cmap = matplotlib.colormaps[PALETTES.get(data["polarity"], "PuBu")].resampled(len(classes.bins))
             shapes[known].plot(ax=ax, color=[cmap(c) for c in classes.yb], edgecolor="white", linewidth=0.5)
             lower = values[known].min()

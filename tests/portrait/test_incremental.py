@@ -88,3 +88,16 @@ def test_request_ids_differ_with_options():
     assert base.id == freshness.request("93", formats={"pdf", "csv", "html"}).id
     assert len({base.id, freshness.request("93", formats={"csv"}).id, freshness.request("93", groups="all").id,
                 freshness.request("93", communes=["93001"]).id, freshness.request("94").id}) == 5
+
+
+def test_communes_then_groups_then_both_again_are_up_to_date(tmp_path, data_dir):
+    """`make portraits` builds the communes, then the groups, into one directory: run twice, nothing is redone."""
+    from portrait.pipeline import build
+
+    def run(**options):
+        return build("93", out=tmp_path, formats={"html", "csv"}, data_dir=data_dir, jobs=1, log=lambda *_: None, **options)
+
+    assert not run(communes=COMMUNES).up_to_date
+    assert not run(groups="all").up_to_date  # rewrites the département page, which now links to the groups
+    assert "200057875" in (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert run(communes=COMMUNES).up_to_date and run(groups="all").up_to_date

@@ -22,14 +22,16 @@ def _charts(territory, code, kind):
 
 
 @pytest.mark.parametrize("kind", ["position", "refs", "quadrant"])
-def test_restyled_chart_equals_a_fresh_one(territory, kind):
-    """Bobigny's chart after Saint-Denis' (base kept, Saint-Denis' layer removed) equals Bobigny's alone."""
+@pytest.mark.parametrize("first, then", [("93066", "93008"), ("93048", "93061")])
+def test_restyled_chart_equals_a_fresh_one(territory, kind, first, then):
+    """A commune's chart drawn after another's (base kept, the other's layer removed) equals the chart drawn alone,
+    whichever name is longer (Montreuil then Le Pré-Saint-Gervais: the legend must not be cut)."""
     charts.close()
-    fresh = [charts.draw(c) for c in _charts(territory, "93008", kind)]
+    fresh = [charts.draw(c) for c in _charts(territory, then, kind)]
     charts.close()
-    for chart in _charts(territory, "93066", kind):
+    for chart in _charts(territory, first, kind):
         charts.draw(chart)
-    restyled = [charts.draw(c) for c in _charts(territory, "93008", kind)]
+    restyled = [charts.draw(c) for c in _charts(territory, then, kind)]
     charts.close()
     assert restyled == fresh
     assert all(Image.open(io.BytesIO(png)).format == "PNG" for png in fresh)
