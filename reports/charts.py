@@ -193,6 +193,12 @@ class Layered:
         self.overlays.clear()
 
 
+def _tick(x, _=None):
+    """A tick label with the decimals it needs: 62,5 is not written 62."""
+    decimals = next(d for d in (0, 1, 2, 3) if abs(round(x, d) - x) < 1e-9 or d == 3)
+    return format_number(x, decimals)
+
+
 def _position_base(data):
     series = data["series"]
     fig, axes = plt.subplots(len(series), 1, figsize=(6.3, 0.85 * len(series) + 0.3), squeeze=False)
@@ -206,7 +212,7 @@ def _position_base(data):
         ax.set_yticks([])
         ax.set_ylim(-0.6, 0.8)
         ax.spines["left"].set_visible(False)
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: format_number(x, 0 if abs(x) >= 10 else 1)))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_tick))
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig, axes[:, 0]
 

@@ -73,3 +73,7 @@ def test_choropleth_outline_is_drawn_over_the_shared_map_and_removed(territory):
     bases = [overlay.base for overlay in first._bases.values()]
     outlined = [black(Image.open(io.BytesIO(png))) - black(base) for png, base in zip(fresh, bases)]
     assert min(outlined) > 100  # Bobigny's outline is drawn over each shared map
+
+
+def test_strip_ticks_keep_the_decimals_they_need():
+    assert [charts._tick(x) for x in (62.5, 65.0, -1.0, 0.25, 12.0)] == ["62,5", "65", "−1", "0,25", "12"]
