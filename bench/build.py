@@ -31,13 +31,14 @@ def child(args):
     from portrait import freshness
 
     wanted = freshness.request(args.dept)
-    fresh = freshness.check(wanted, args.out, freshness.inputs_key(wanted, args.data, args.pst))
+    key = freshness.inputs_key(wanted, args.data, args.pst)
+    fresh = freshness.check(wanted, args.out, key)
     if fresh:
         print(json.dumps({"stages": {}, "totals": {}, "communes": fresh.portraits, "rebuilt": 0, "per_commune": [], "pdf_sizes": []}))
         return
     from portrait.pipeline import build
 
-    report = build(args.dept, out=args.out, data_dir=args.data, jobs=args.jobs, pst_dir=args.pst, log=lambda *_: None)
+    report = build(args.dept, out=args.out, data_dir=args.data, jobs=args.jobs, pst_dir=args.pst, log=lambda *_: None, key=key)
     rebuilt = [r for r in report.results if not r.skipped]
     pdfs = [size for r in rebuilt for name, size in r.written.items() if name.endswith(".pdf")]
     print(json.dumps({

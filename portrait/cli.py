@@ -102,17 +102,17 @@ def _build(args):
         communes=args.commune, formats=formats, tiles=args.tiles, attribution=args.tiles_attribution,
         groups=args.group or ("all" if args.groups is not None else None), groups_file=args.groups or None,
     )
-    if not args.force:
-        from portrait import freshness
+    from portrait import freshness
 
-        wanted = freshness.request(args.dept, **options)
-        fresh = freshness.check(wanted, args.out, freshness.inputs_key(wanted, args.data, args.pst))
-        if fresh:
-            print(fresh)
-            return 0
+    wanted = freshness.request(args.dept, **options)
+    key = freshness.inputs_key(wanted, args.data, args.pst)
+    fresh = None if args.force else freshness.check(wanted, args.out, key)
+    if fresh:
+        print(fresh)
+        return 0
     from portrait.pipeline import build
 
-    build(args.dept, out=args.out, data_dir=args.data, jobs=args.jobs, pst_dir=args.pst, force=args.force, **options)
+    build(args.dept, out=args.out, data_dir=args.data, jobs=args.jobs, pst_dir=args.pst, force=args.force, key=key, **options)
     return 0
 
 

@@ -130,8 +130,13 @@ def draw_images(figures, painter, watch, reuse=None, territory=None):
 def image_digest(chart, territory=None):
     """What a chart's image depends on: its kind and data, the data files (boundaries drawn from them), the code
     (drawing and formatting) and matplotlib's version."""
-    parts = (chart.kind, chart.data, territory.fingerprint if territory else None, code_fingerprint(), version("matplotlib"))
+    parts = (chart.kind, chart.data, territory.fingerprint if territory else None, _drawing_stamp())
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+@lru_cache(maxsize=None)
+def _drawing_stamp():
+    return code_fingerprint(), version("matplotlib")  # read once: a package's metadata is a file lookup
 
 
 MANIFEST = ".portrait-build.json"
@@ -161,50 +166,42 @@ def inputs_fingerprint(context, code):
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def up_to_date(context, code, fingerprint):
-    """The result recorded by the last build of this commune, when its inputs did not change."""
+def last_build(context, code):
+    """What the last build of this commune recorded in its folder ({} when none, or with --force)."""
     folder = context.folders.get(code)
-    manifest = context.out / folder / MANIFEST if folder else None
-    if context.force or manifest is None or not manifest.exists():
-        return None
+    if context.force or not folder:
+        return {}
     try:
-        recorded = json.loads(manifest.read_text(encoding="utf-8"))
+        return json.loads((context.out / folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    files = recorded.get("files", {})
-    if recorded.get("fingerprint") != fingerprint or not _intact(context.out / folder, files):
+        return {}
+
+
+def up_to_date(context, code, fingerprint, recorded):
+    """The result recorded by the last build of this commune, when its inputs did not change."""
+    folder, files = context.folders.get(code), recorded.get("files", {})
+    if not recorded or recorded.get("fingerprint") != fingerprint or not _intact(context.out / folder, files):
         return None
     return CommuneResult(code, recorded["name"], folder, files, {}, skipped=True)
 
 
 def build_commune(context, code):
     """Write one commune's folder, timing each stage; skipped when its inputs did not change."""
-    fingerprint = inputs_fingerprint(context, code)
-    done = up_to_date(context, code, fingerprint)
+    fingerprint, recorded = inputs_fingerprint(context, code), last_build(context, code)
+    done = up_to_date(context, code, fingerprint, recorded)
     if done:
         return done
-    result = render_commune(context, code, drawn_before(context, code))
+    result = render_commune(context, code, drawn_before(context, code, recorded))
     manifest = {"fingerprint": fingerprint, "name": result.name, "files": result.written, "images": result.images}
     write_atomic(context.out / result.folder / MANIFEST, json.dumps(manifest, ensure_ascii=False))
     return result
 
 
-def drawn_before(context, code):
+def drawn_before(context, code, recorded):
     """{image digest: file} of the images the last build of this commune drew and left intact."""
-    folder = context.folders.get(code)
-    if context.force or not folder:
-        return {}
-    try:
-        recorded = json.loads((context.out / folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    files, images = recorded.get("files", {}), recorded.get("images", {})
-    found = {}
-    for name, digest in images.items():
-        path = context.out / folder / name
-        if name in files and path.is_file() and path.stat().st_size == files[name]:
-            found[digest] = path
-    return found
+    folder, files = context.out / context.folders.get(code, ""), recorded.get("files", {})
+    return {digest: folder / name for name, digest in recorded.get("images", {}).items()
+            if name in files and _intact(folder, {name: files[name]})}
 
 
 def render_commune(context, code, reuse=None):
@@ -470,12 +467,13 @@ class BuildReport:
 
 
 def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_dir=None, jobs=None, log=print,
-          tiles=None, attribution=None, pst_dir=None, force=False, groups=None, groups_file=None):
+          tiles=None, attribution=None, pst_dir=None, force=False, groups=None, groups_file=None, key=None):
     """Build the portraits of a département (all communes, or the given codes or names).
 
     `tiles` is an optional tile URL template for the web maps (none by default: the pages work offline);
     `pst_dir` the directory of PST files (default: ./pst, else pst/ in the data directory);
-    communes whose inputs did not change since the last build are skipped unless `force`.
+    communes whose inputs did not change since the last build are skipped unless `force`;
+    `key` is the inputs' key (freshness.inputs_key) when the caller has already computed it.
     `groups` lists group codes to build instead of communes ("all" for every group of `groups_file`,
     default: the EPT of indicators/data/groups.yaml).
     """
@@ -483,7 +481,7 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
     started = time.perf_counter()
     watch = Stopwatch()
     wanted = freshness.request(dept, communes, formats, tiles, attribution, groups, groups_file)
-    key = freshness.inputs_key(wanted, data_dir, pst_dir)
+    key = key or freshness.inputs_key(wanted, data_dir, pst_dir)
     fresh = None if force else freshness.check(wanted, out, key)
     if fresh:
         log(str(fresh))
