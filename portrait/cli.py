@@ -72,6 +72,8 @@ def build_parser():
     p.add_argument("--out", default="site", help="output directory (default: ./site)")
     p.add_argument("--format", default="html,pdf,csv", help="comma-separated subset of html,pdf,csv")
     p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: number of cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="hand the communes to this Dask distributed scheduler (e.g. tcp://10.0.0.5:8786) instead of local processes")
     p.add_argument("--tiles", metavar="URL", help="add an online tile layer to the web maps, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png")
     p.add_argument("--tiles-attribution", metavar="TEXT", help="attribution shown with --tiles")
     p.add_argument("--pst", metavar="DIR", help="PST files directory (default: ./pst, else pst/ in the data directory)")
@@ -112,7 +114,8 @@ def _build(args):
         return 0
     from portrait.pipeline import build
 
-    build(args.dept, out=args.out, data_dir=args.data, jobs=args.jobs, pst_dir=args.pst, force=args.force, key=key, **options)
+    build(args.dept, out=args.out, data_dir=args.data, jobs=args.jobs, pst_dir=args.pst, force=args.force, key=key,
+          scheduler=args.scheduler, **options)
     return 0
 
 

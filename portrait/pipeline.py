@@ -1,7 +1,8 @@
 """The build: load once, then for each commune draw, render and write its portrait.
 
 Communes are rendered in parallel processes (fork): each worker inherits the
-loaded territory and keeps its own matplotlib figures and templates.
+loaded territory and keeps its own matplotlib figures and templates. With a Dask
+scheduler, the same per-commune task runs on the cluster's workers (portrait.cluster).
 """
 
 import datetime as dt
@@ -467,13 +468,14 @@ class BuildReport:
 
 
 def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_dir=None, jobs=None, log=print,
-          tiles=None, attribution=None, pst_dir=None, force=False, groups=None, groups_file=None, key=None):
+          tiles=None, attribution=None, pst_dir=None, force=False, groups=None, groups_file=None, key=None, scheduler=None):
     """Build the portraits of a département (all communes, or the given codes or names).
 
     `tiles` is an optional tile URL template for the web maps (none by default: the pages work offline);
     `pst_dir` the directory of PST files (default: ./pst, else pst/ in the data directory);
     communes whose inputs did not change since the last build are skipped unless `force`;
-    `key` is the inputs' key (freshness.inputs_key) when the caller has already computed it.
+    `key` is the inputs' key (freshness.inputs_key) when the caller has already computed it;
+    `scheduler` the address of a Dask distributed scheduler to hand the communes to, instead of `jobs` local processes.
     `groups` lists group codes to build instead of communes ("all" for every group of `groups_file`,
     default: the EPT of indicators/data/groups.yaml).
     """
@@ -486,6 +488,10 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
     if fresh:
         log(str(fresh))
         return BuildReport([], {"check": time.perf_counter() - started}, time.perf_counter() - started, up_to_date=True)
+    if scheduler:
+        from portrait import cluster
+
+        log(f"Ordonnanceur Dask {scheduler} : {cluster.describe(scheduler)}")
     with watch("load"):
         territory = load_territory(dept, data_dir).trimmed()
         declared = load_groups(territory, groups_file)
@@ -504,9 +510,10 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
     with watch("shared"):
         shared = write_shared_assets(_CONTEXT, shapes)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(codes) or 1))
-    log(f"Portraits de {territory.name} ({territory.dept}) : {len(codes)} commune(s), {jobs} processus, sortie {out}")
+    workers = f"ordonnanceur {scheduler}" if scheduler else f"{jobs} processus"
+    log(f"Portraits de {territory.name} ({territory.dept}) : {len(codes)} commune(s), {workers}, sortie {out}")
     with watch("communes"):
-        results = _build_communes(_largest_first(territory, codes), jobs, log) if codes else []
+        results = _build_communes(_largest_first(territory, codes), jobs, log, scheduler) if codes else []
         if groups:
             results += _build_groups(territory, declared, groups, log)
     with watch("departement"):
@@ -560,10 +567,15 @@ def _largest_first(territory, codes):
     return sorted(codes, key=lambda code: -counts.get(code, 0))
 
 
-def _build_communes(codes, jobs, log):
+def _build_communes(codes, jobs, log, scheduler=None):
     results = []
-    if jobs == 1:
-        iterator, pool = (build_commune(_CONTEXT, code) for code in codes), None
+    pool = None
+    if scheduler:
+        from portrait import cluster
+
+        iterator = cluster.build_communes(scheduler, _CONTEXT, codes)
+    elif jobs == 1:
+        iterator = (build_commune(_CONTEXT, code) for code in codes)
     else:
         gc.freeze()  # forked workers then share the loaded data instead of copying every page the collector touches
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
@@ -574,6 +586,8 @@ def _build_communes(codes, jobs, log):
             done = "inchangé, non reconstruit" if result.skipped else f"{len(result.written)} fichiers, {result.seconds:.1f} s"
             log(f"  [{n}/{len(codes)}] {result.code} {result.name} → {result.folder}/ ({done})")
     finally:
+        if scheduler:
+            iterator.close()  # cancels what the cluster has not finished
         if pool:
             pool.shutdown(cancel_futures=True)
             gc.unfreeze()

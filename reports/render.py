@@ -67,6 +67,12 @@ class Renderer:
         self.env = environment()
         self._css = None
 
+    def __getstate__(self):
+        return {}  # a distributed worker builds its own environment and stylesheets
+
+    def __setstate__(self, state):
+        self.__init__()
+
     def html(self, template, mode="html", asset_prefix="../", **context):
         return self.env.get_template(template).render(mode=mode, asset_prefix=asset_prefix, **context)
 

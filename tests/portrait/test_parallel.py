@@ -1,14 +1,18 @@
-"""Parallel builds give the same portraits as sequential ones, and unchanged communes are skipped."""
+"""Parallel builds, in local processes or on a Dask cluster, give the same portraits as sequential
+ones, and unchanged communes are skipped."""
 
+import pytest
 from pypdf import PdfReader
+
+from portrait.cli import main
 
 COMMUNES = ["93001", "93008"]
 
 
-def _build(out, data_dir, jobs, **options):
+def _build(out, data_dir, jobs, log=lambda *_: None, **options):
     from portrait.pipeline import build
 
-    return build("93", out=out, communes=COMMUNES, formats={"html", "pdf", "csv"}, data_dir=data_dir, jobs=jobs, log=lambda *_: None, **options)
+    return build("93", out=out, communes=COMMUNES, formats={"html", "pdf", "csv"}, data_dir=data_dir, jobs=jobs, log=log, **options)
 
 
 def _contents(out):
@@ -23,12 +27,40 @@ def _contents(out):
     return result
 
 
-def test_parallel_build_equals_sequential_build(tmp_path, data_dir):
-    _build(tmp_path / "one", data_dir, jobs=1)
-    _build(tmp_path / "two", data_dir, jobs=2)
-    sequential, parallel = _contents(tmp_path / "one"), _contents(tmp_path / "two")
+@pytest.fixture(scope="module")
+def sequential(tmp_path_factory, data_dir):
+    out = tmp_path_factory.mktemp("sequential")
+    _build(out, data_dir, jobs=1)
+    return _contents(out)
+
+
+def test_parallel_build_equals_sequential_build(tmp_path, data_dir, sequential):
+    _build(tmp_path, data_dir, jobs=2)
     assert set(sequential) == {"93001-aubervilliers", "93008-bobigny"}
-    assert sequential == parallel
+    assert _contents(tmp_path) == sequential
+
+
+def test_dask_cluster_build_equals_sequential_build(tmp_path, data_dir, sequential):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as cluster:
+        logged = []
+        report = _build(tmp_path, data_dir, jobs=None, scheduler=cluster.scheduler_address, log=logged.append)
+        ran = cluster.scheduler.task_prefixes["build_commune"].state_counts
+    assert f"Ordonnanceur Dask {cluster.scheduler_address} : 2 worker(s), 2 thread(s)" in logged
+    assert ran["forgotten"] == 2 and [r.code for r in report.results] == COMMUNES
+    assert _contents(tmp_path) == sequential
+
+
+@pytest.mark.parametrize("address, message", [
+    ("tcp://127.0.0.1", "invalid Dask scheduler address 'tcp://127.0.0.1' (expected e.g. tcp://10.0.0.5:8786): missing port number"),
+    ("nonsense://host:1", "invalid Dask scheduler address 'nonsense://host:1' (expected e.g. tcp://10.0.0.5:8786): unknown address scheme"),
+])
+def test_bad_scheduler_address_is_a_one_line_error_before_loading(tmp_path, capsys, address, message):
+    assert main(["build", "--dept", "93", "--commune", "93001", "--out", str(tmp_path / "site"), "--scheduler", address]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {message}") and err.count("\n") == 1
+    assert not (tmp_path / "site").exists()
 
 
 def test_unchanged_communes_are_skipped_and_force_rebuilds(tmp_path, data_dir):
