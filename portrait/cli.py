@@ -111,6 +111,8 @@ def _build(args):
     fresh = None if args.force else freshness.check(wanted, args.out, key)
     if fresh:
         print(fresh)
+        for warning in fresh.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         return 0
     from portrait.pipeline import build
 

@@ -4,13 +4,16 @@ A rebuild with nothing changed should cost a few file hashes, not the import of 
 matplotlib and weasyprint nor the loading of the sources. Each build records a key of all its
 inputs (options, data files, PST files, code, and the date when PST files are used, since
 overdue actions depend on it) and the size and time of every file of the output directory; the next
-build with the same key and the same files stops there. Only the standard library is imported here.
+build with the same key and the same files stops there, and says again the warnings it gave.
+Only the standard library is imported here.
 """
 
 import datetime as dt
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from geodata.datadir import find_data_dir
@@ -21,6 +24,8 @@ MANIFEST = ".portrait-site.json"
 PACKAGES = ("geodata", "indicators", "reports", "portrait")
 CODE_SUFFIXES = {".py", ".yaml", ".html", ".css", ".js", ".csv", ".json"}
 KEPT_ENTRIES = 8  # option sets remembered per output directory (e.g. communes, then --groups)
+STACK = ("weasyprint", "pydyf", "matplotlib", "pillow", "folium", "xstatic-leaflet", "jinja2", "pandas", "geopandas",
+         "shapely", "pyproj", "mapclassify", "scikit-learn", "babel")
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,18 @@ def request(dept, communes=None, formats=("html", "pdf", "csv"), tiles=None, att
                    str(Path(groups_file).resolve()) if groups_file else None)
 
 
+@lru_cache(maxsize=None)
+def stack_versions():
+    """Versions of the libraries that shape the output: upgrading one rebuilds, as a change of our code does."""
+    found = []
+    for name in STACK:
+        try:
+            found.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name}: not installed")
+    return tuple(found)
+
+
 def _hash_tree(digest, root, suffixes=None):
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
@@ -68,6 +85,7 @@ def inputs_key(wanted, data_dir=None, pst_dir=None):
     if pst_dir and not pst.is_dir():
         return None
     digest = hashlib.sha256(wanted.id.encode())
+    digest.update(repr(stack_versions()).encode())
     root = Path(__file__).resolve().parent.parent
     for package in PACKAGES:
         _hash_tree(digest, root / package, CODE_SUFFIXES)
@@ -118,6 +136,7 @@ class UpToDate:
     out: Path
     portraits: int
     built_on: str
+    warnings: list = field(default_factory=list)  # the data warnings of that build, to be said again
 
     def __str__(self):
         return (f"Rien à reconstruire : les entrées n'ont pas changé depuis la construction du {self.built_on} ; "
@@ -136,10 +155,10 @@ def check(wanted, out, key):
                 return None
         except OSError:
             return None
-    return UpToDate(out.resolve(), entry.get("portraits", 0), entry.get("built_on", "?"))
+    return UpToDate(out.resolve(), entry.get("portraits", 0), entry.get("built_on", "?"), entry.get("warnings", []))
 
 
-def record(wanted, out, key, portraits):
+def record(wanted, out, key, portraits, warnings=()):
     """Remember this build's key and the output files, keeping the entries of other option sets.
 
     The département's pages are rewritten by every build into the directory, from what it holds (its
@@ -157,7 +176,7 @@ def record(wanted, out, key, portraits):
             entry["files"] = {name: files.get(name, stamp) for name, stamp in entry.get("files", {}).items()}
     entries[wanted.id] = {
         "key": key, "same_pages": _pages_id(wanted), "portraits": portraits,
-        "built_on": dt.datetime.now().strftime("%d/%m/%Y à %H:%M"), "files": files,
+        "built_on": dt.datetime.now().strftime("%d/%m/%Y à %H:%M"), "files": files, "warnings": list(warnings),
     }
     kept = dict(list(entries.items())[-KEPT_ENTRIES:])
     write_atomic(out / MANIFEST, json.dumps({"entries": kept}, ensure_ascii=False))

@@ -16,7 +16,6 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
@@ -131,13 +130,8 @@ def draw_images(figures, painter, watch, reuse=None, territory=None):
 def image_digest(chart, territory=None):
     """What a chart's image depends on: its kind and data, the data files (boundaries drawn from them), the code
     (drawing and formatting) and matplotlib's version."""
-    parts = (chart.kind, chart.data, territory.fingerprint if territory else None, _drawing_stamp())
+    parts = (chart.kind, chart.data, territory.fingerprint if territory else None, code_fingerprint())
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-
-
-@lru_cache(maxsize=None)
-def _drawing_stamp():
-    return code_fingerprint(), version("matplotlib")  # read once: a package's metadata is a file lookup
 
 
 MANIFEST = ".portrait-build.json"
@@ -146,8 +140,8 @@ CODE_DIRS = (Path(__file__).parent, Path(reports.__file__).parent)
 
 @lru_cache(maxsize=None)
 def code_fingerprint():
-    """Hash of the renderers' code, templates and styles: a change rebuilds every portrait."""
-    digest = hashlib.sha256()
+    """Hash of the renderers' code, templates and styles, and of the libraries' versions: a change rebuilds every portrait."""
+    digest = hashlib.sha256(repr(freshness.stack_versions()).encode())
     for folder in CODE_DIRS:
         for path in sorted(folder.rglob("*")):
             if path.is_file() and path.suffix in (".py", ".html", ".css", ".js", ".yaml") and "__pycache__" not in path.parts:
@@ -487,6 +481,8 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
     fresh = None if force else freshness.check(wanted, out, key)
     if fresh:
         log(str(fresh))
+        for warning in fresh.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         return BuildReport([], {"check": time.perf_counter() - started}, time.perf_counter() - started, up_to_date=True)
     if scheduler:
         from portrait import cluster
@@ -526,7 +522,7 @@ def build(dept, out="site", communes=None, formats=("html", "pdf", "csv"), data_
                 f"{n_actions} action(s) de suivi → projets.html, suivi-pst.csv, suivi-pst.xlsx")
     painter.close()
     charts.close()
-    freshness.record(wanted, out, key, len(results))
+    freshness.record(wanted, out, key, len(results), territory.warnings)
     report = BuildReport(results, watch.stages, time.perf_counter() - started)
     _summary(report, out, shared, log)
     for warning in territory.warnings:

@@ -33,13 +33,18 @@ def to_png(fig, close=True, bbox="tight", transparent=False):
     `bbox` is "tight" (measured by an extra draw), a Bbox in inches measured once, or None (the whole figure).
 
     PNG rather than SVG: weasyprint embeds an image much faster than it draws an SVG's
-    hundreds of nodes, which more than pays for rasterising."""
+    hundreds of nodes, which more than pays for rasterising. An opaque chart is saved as RGB:
+    weasyprint would otherwise split and compress an alpha channel that is opaque everywhere."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=bbox, pad_inches=0.08, transparent=transparent,
-                pil_kwargs={"compress_level": 1})
+                pil_kwargs={"compress_level": 1 if transparent else 0})
     if close:
         plt.close(fig)
-    return buffer.getvalue()
+    if transparent:
+        return buffer.getvalue()
+    opaque = io.BytesIO()
+    Image.open(buffer).convert("RGB").save(opaque, format="PNG", compress_level=1, dpi=(DPI, DPI))
+    return opaque.getvalue()
 
 
 def _wrap(label, width=34):

@@ -101,3 +101,36 @@ def test_communes_then_groups_then_both_again_are_up_to_date(tmp_path, data_dir)
     assert not run(groups="all").up_to_date  # rewrites the département page, which now links to the groups
     assert "200057875" in (tmp_path / "index.html").read_text(encoding="utf-8")
     assert run(communes=COMMUNES).up_to_date and run(groups="all").up_to_date
+
+
+def test_upgrading_a_library_of_the_stack_changes_the_keys(tmp_path, data_dir, monkeypatch):
+    from portrait import pipeline
+
+    wanted = freshness.request("93")
+    before = freshness.inputs_key(wanted, data_dir, tmp_path), pipeline.code_fingerprint()
+    real_version = freshness.version
+    monkeypatch.setattr(freshness, "version", lambda name: "99.0" if name == "weasyprint" else real_version(name))
+    freshness.stack_versions.cache_clear(), pipeline.code_fingerprint.cache_clear()
+    try:
+        assert "weasyprint==99.0" in freshness.stack_versions()
+        after = freshness.inputs_key(wanted, data_dir, tmp_path), pipeline.code_fingerprint()
+    finally:
+        monkeypatch.undo()
+        freshness.stack_versions.cache_clear(), pipeline.code_fingerprint.cache_clear()
+    assert after[0] != before[0] and after[1] != before[1]  # the site, and each commune's portrait, are rebuilt
+
+
+def test_an_up_to_date_build_says_its_warnings_again(tmp_path, data_dir, capsys):
+    from portrait.cli import main
+
+    out, pst = tmp_path / "site", tmp_path / "pst"
+    pst.mkdir()
+    (out / "93001-aubervilliers").mkdir(parents=True)
+    (out / "93001-aubervilliers" / "indicateurs.csv").write_text("code\n93001\n", encoding="utf-8")
+    wanted = freshness.request("93", communes=["93001"], formats={"csv"})
+    freshness.record(wanted, out, freshness.inputs_key(wanted, data_dir, pst), 1, ["IRIS 930010101 : 12 ménages de plus que la commune"])
+    argv = ["build", "--dept", "93", "--commune", "93001", "--format", "csv", "--out", str(out), "--data", str(data_dir), "--pst", str(pst)]
+    assert main(argv) == 0
+    said = capsys.readouterr()
+    assert "Rien à reconstruire" in said.out
+    assert said.err == "warning: IRIS 930010101 : 12 ménages de plus que la commune\n"
