@@ -8,6 +8,7 @@ so a changed file or a new version of the code never reads a stale cache.
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import tempfile
 from pathlib import Path
@@ -170,6 +171,34 @@ def cached_frames(key, produce):
     except OSError:
         pass
     return frames, extra
+
+
+def cached_object(key, produce):
+    """An object pickled under `key` (a hash of everything it depends on), else produce() then stored.
+
+    For what Parquet does not hold as is (a loaded territory with its outlines); the cache is the
+    user's own directory, and a file that cannot be read is produced again."""
+    root = cache_root()
+    if root is None:
+        return produce()
+    path = root / f"object-{key}.pickle"
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except FileNotFoundError:
+        pass
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        path.unlink(missing_ok=True)
+    value = produce()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(prefix=".tmp-", dir=root)
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return value
 
 
 def digest(*parts):

@@ -75,6 +75,17 @@ def _hash_tree(digest, root, suffixes=None):
                     digest.update(block)
 
 
+def data_key(data):
+    """Hash of the data directory's files, our code and the libraries' versions: what a loaded territory depends on."""
+    digest = hashlib.sha256(str(Path(data).resolve()).encode())
+    digest.update(repr(stack_versions()).encode())
+    root = Path(__file__).resolve().parent.parent
+    for package in PACKAGES:
+        _hash_tree(digest, root / package, CODE_SUFFIXES)
+    _hash_tree(digest, Path(data))
+    return digest.hexdigest()
+
+
 def inputs_key(wanted, data_dir=None, pst_dir=None):
     """Hash of everything the build reads; None when an input is missing (the full build then says why)."""
     try:
@@ -85,11 +96,7 @@ def inputs_key(wanted, data_dir=None, pst_dir=None):
     if pst_dir and not pst.is_dir():
         return None
     digest = hashlib.sha256(wanted.id.encode())
-    digest.update(repr(stack_versions()).encode())
-    root = Path(__file__).resolve().parent.parent
-    for package in PACKAGES:
-        _hash_tree(digest, root / package, CODE_SUFFIXES)
-    _hash_tree(digest, data)
+    digest.update(data_key(data).encode())
     if wanted.groups_file:
         groups = Path(wanted.groups_file)
         if not groups.is_file():

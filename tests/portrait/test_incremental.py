@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 from pypdf import PdfReader
 
 from portrait import freshness
@@ -134,3 +135,23 @@ def test_an_up_to_date_build_says_its_warnings_again(tmp_path, data_dir, capsys)
     said = capsys.readouterr()
     assert "Rien à reconstruire" in said.out
     assert said.err == "warning: IRIS 930010101 : 12 ménages de plus que la commune\n"
+
+
+def test_loaded_inputs_come_from_the_cache_until_a_data_file_changes(tmp_path, data_dir, monkeypatch):
+    from portrait import pipeline
+
+    monkeypatch.setenv("PORTRAIT_CACHE", str(tmp_path / "cache"))
+    territory, shapes, departements = pipeline.load_inputs("93", data_dir)
+    monkeypatch.setattr(pipeline, "load_territory", lambda *_: (_ for _ in ()).throw(AssertionError("loaded again")))
+    again, again_shapes, again_departements = pipeline.load_inputs("93", data_dir)
+    pd.testing.assert_frame_equal(again.table, territory.table)
+    assert list(again_shapes["code"]) == list(shapes["code"]) and len(again_departements) == len(departements)
+    assert again.iris_shapes() is not None and len(again.iris_shapes()) == len(territory.iris_shapes())
+    assert again.warnings == territory.warnings and again.data_dir == territory.data_dir
+
+    copy = shutil.copytree(data_dir, tmp_path / "data")
+    key = freshness.data_key(copy)
+    assert key != freshness.data_key(data_dir)  # the data directory's path is part of the key
+    source = next(p for p in sorted(copy.rglob("*.csv")))
+    source.write_bytes(source.read_bytes() + b"\n")
+    assert freshness.data_key(copy) != key
