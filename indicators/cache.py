@@ -187,18 +187,31 @@ def cached_object(key, produce):
             return pickle.load(handle)
     except FileNotFoundError:
         pass
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-        path.unlink(missing_ok=True)
+    except Exception:  # unreadable, truncated, or pickled by other code: produced again
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
     value = produce()
+    _store(root, path, value)
+    return value
+
+
+def _store(root, path, value):
+    """Write the pickle to a temporary file and rename it; a cache that cannot be written only costs speed."""
+    tmp = None
     try:
         root.mkdir(parents=True, exist_ok=True)
         handle, tmp = tempfile.mkstemp(prefix=".tmp-", dir=root)
         with os.fdopen(handle, "wb") as out:
             pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-    except OSError:
+        tmp = None
+    except Exception:
         pass
-    return value
+    finally:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def digest(*parts):

@@ -71,8 +71,9 @@ def build_parser():
     p.add_argument("--commune", action="append", help="only these communes (code or name, repeatable)")
     p.add_argument("--out", default="site", help="output directory (default: ./site)")
     p.add_argument("--format", default="html,pdf,csv", help="comma-separated subset of html,pdf,csv")
-    p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: number of cores)")
-    p.add_argument("--scheduler", metavar="ADDRESS",
+    workers = p.add_mutually_exclusive_group()
+    workers.add_argument("--jobs", type=int, default=None, help="parallel processes (default: number of cores)")
+    workers.add_argument("--scheduler", metavar="ADDRESS",
                    help="hand the communes to this Dask distributed scheduler (e.g. tcp://10.0.0.5:8786) instead of local processes")
     p.add_argument("--tiles", metavar="URL", help="add an online tile layer to the web maps, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png")
     p.add_argument("--tiles-attribution", metavar="TEXT", help="attribution shown with --tiles")

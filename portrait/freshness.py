@@ -24,8 +24,8 @@ MANIFEST = ".portrait-site.json"
 PACKAGES = ("geodata", "indicators", "reports", "portrait")
 CODE_SUFFIXES = {".py", ".yaml", ".html", ".css", ".js", ".csv", ".json"}
 KEPT_ENTRIES = 8  # option sets remembered per output directory (e.g. communes, then --groups)
-STACK = ("weasyprint", "pydyf", "matplotlib", "pillow", "folium", "xstatic-leaflet", "jinja2", "pandas", "geopandas",
-         "shapely", "pyproj", "mapclassify", "scikit-learn", "babel")
+STACK = ("weasyprint", "pydyf", "matplotlib", "pillow", "folium", "xstatic-leaflet", "jinja2", "numpy", "pandas", "pyarrow",
+         "geopandas", "pyogrio", "shapely", "pyproj", "mapclassify", "scikit-learn", "babel")
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,12 @@ def stack_versions():
     return tuple(found)
 
 
-def _hash_tree(digest, root, suffixes=None):
+def _hash_tree(digest, root, suffixes=None, skip=()):
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
         if any(part.startswith(".") or part == "__pycache__" for part in relative.parts) or not path.is_file():
+            continue
+        if relative.parts[0] in skip:
             continue
         if suffixes is None or path.suffix in suffixes:
             digest.update(str(relative).encode())
@@ -76,13 +78,16 @@ def _hash_tree(digest, root, suffixes=None):
 
 
 def data_key(data):
-    """Hash of the data directory's files, our code and the libraries' versions: what a loaded territory depends on."""
+    """Hash of the data directory's files, our code and the libraries' versions: what a loaded territory depends on.
+
+    The data directory's pst/ folder (the default PST directory) is left out: a PST edit does not change
+    the territory, and inputs_key hashes the PST directory on its own."""
     digest = hashlib.sha256(str(Path(data).resolve()).encode())
     digest.update(repr(stack_versions()).encode())
     root = Path(__file__).resolve().parent.parent
     for package in PACKAGES:
         _hash_tree(digest, root / package, CODE_SUFFIXES)
-    _hash_tree(digest, Path(data))
+    _hash_tree(digest, Path(data), skip=("pst",))
     return digest.hexdigest()
 
 

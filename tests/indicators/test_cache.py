@@ -42,3 +42,18 @@ def test_cache_off_produces_every_time(monkeypatch):
     cache.cached_object("k", lambda: produced.append(1))
     cache.cached_object("k", lambda: produced.append(1))
     assert len(produced) == 2
+
+
+def test_a_cache_path_that_is_a_file_only_costs_speed(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("PORTRAIT_CACHE", str(blocker))
+    assert cache.cached_object("k", lambda: 42) == 42
+    assert cache.cached_object("k", lambda: 43) == 43  # nothing could be stored
+
+
+def test_an_object_that_cannot_be_pickled_is_returned_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTRAIT_CACHE", str(tmp_path))
+    value = cache.cached_object("k", lambda: (lambda: 1))
+    assert value() == 1
+    assert list(tmp_path.iterdir()) == []

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from pypdf import PdfReader
 
 from portrait import freshness
@@ -121,16 +122,24 @@ def test_upgrading_a_library_of_the_stack_changes_the_keys(tmp_path, data_dir, m
     assert after[0] != before[0] and after[1] != before[1]  # the site, and each commune's portrait, are rebuilt
 
 
-def test_an_up_to_date_build_says_its_warnings_again(tmp_path, data_dir, capsys):
+def test_an_up_to_date_build_says_its_warnings_again(tmp_path, data_dir, capsys, monkeypatch):
+    from portrait import pipeline
     from portrait.cli import main
+
+    load_inputs = pipeline.load_inputs
+
+    def with_a_warning(*args):
+        territory, shapes, departements = load_inputs(*args)
+        territory.warnings.append("IRIS 930010101 : 12 ménages de plus que la commune")
+        return territory, shapes, departements
 
     out, pst = tmp_path / "site", tmp_path / "pst"
     pst.mkdir()
-    (out / "93001-aubervilliers").mkdir(parents=True)
-    (out / "93001-aubervilliers" / "indicateurs.csv").write_text("code\n93001\n", encoding="utf-8")
-    wanted = freshness.request("93", communes=["93001"], formats={"csv"})
-    freshness.record(wanted, out, freshness.inputs_key(wanted, data_dir, pst), 1, ["IRIS 930010101 : 12 ménages de plus que la commune"])
     argv = ["build", "--dept", "93", "--commune", "93001", "--format", "csv", "--out", str(out), "--data", str(data_dir), "--pst", str(pst)]
+    monkeypatch.setattr(pipeline, "load_inputs", with_a_warning)
+    assert main(argv) == 0
+    assert capsys.readouterr().err == "warning: IRIS 930010101 : 12 ménages de plus que la commune\n"
+    monkeypatch.undo()
     assert main(argv) == 0
     said = capsys.readouterr()
     assert "Rien à reconstruire" in said.out
@@ -152,6 +161,11 @@ def test_loaded_inputs_come_from_the_cache_until_a_data_file_changes(tmp_path, d
     copy = shutil.copytree(data_dir, tmp_path / "data")
     key = freshness.data_key(copy)
     assert key != freshness.data_key(data_dir)  # the data directory's path is part of the key
+    (copy / "pst").mkdir(exist_ok=True)
+    (copy / "pst" / "93001.yaml").write_text("commune: 93001\n", encoding="utf-8")
+    assert freshness.data_key(copy) == key  # PST files in the data directory do not change the territory
     source = next(p for p in sorted(copy.rglob("*.csv")))
     source.write_bytes(source.read_bytes() + b"\n")
     assert freshness.data_key(copy) != key
+    with pytest.raises(AssertionError, match="loaded again"):  # a changed data file: loaded, not read from the cache
+        pipeline.load_inputs("93", copy)

@@ -55,6 +55,7 @@ def test_dask_cluster_build_equals_sequential_build(tmp_path, data_dir, sequenti
 @pytest.mark.parametrize("address, message", [
     ("tcp://127.0.0.1", "invalid Dask scheduler address 'tcp://127.0.0.1' (expected e.g. tcp://10.0.0.5:8786): missing port number"),
     ("nonsense://host:1", "invalid Dask scheduler address 'nonsense://host:1' (expected e.g. tcp://10.0.0.5:8786): unknown address scheme"),
+    ("tls://127.0.0.1:1", "invalid Dask scheduler address 'tls://127.0.0.1:1' (expected e.g. tcp://10.0.0.5:8786): only tcp:// addresses"),
 ])
 def test_bad_scheduler_address_is_a_one_line_error_before_loading(tmp_path, capsys, address, message):
     assert main(["build", "--dept", "93", "--commune", "93001", "--out", str(tmp_path / "site"), "--scheduler", address]) == 1
@@ -72,3 +73,39 @@ def test_unchanged_communes_are_skipped_and_force_rebuilds(tmp_path, data_dir):
     assert again.up_to_date and again.results == [] and pdf.stat().st_mtime_ns == stamp
     forced = _build(tmp_path, data_dir, jobs=1, force=True)
     assert not any(r.skipped for r in forced.results) and pdf.stat().st_mtime_ns != stamp
+
+
+def test_a_scheduler_without_workers_is_a_one_line_error(tmp_path, capsys, monkeypatch):
+    from distributed import LocalCluster
+
+    from portrait import cluster
+
+    monkeypatch.setattr(cluster, "WAIT_FOR_WORKERS", 1)
+    with LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None) as empty:
+        code = main(["build", "--dept", "93", "--commune", "93001", "--out", str(tmp_path / "site"), "--scheduler", empty.scheduler_address])
+    assert code == 1
+    assert capsys.readouterr().err == (f"error: no worker is connected to the Dask scheduler at {empty.scheduler_address} after 1 s: "
+                                       f"start some with `dask worker {empty.scheduler_address}`\n")
+
+
+def test_workers_with_other_code_or_without_the_shared_directories_are_refused(tmp_path):
+    from types import SimpleNamespace
+
+    from distributed import Client, LocalCluster
+
+    from geodata.errors import InputError
+    from portrait import cluster
+    from portrait.pipeline import code_fingerprint
+
+    pst = tmp_path / "93001.yaml"
+    pst.write_text("commune: 93001\n", encoding="utf-8")
+    context = SimpleNamespace(out=tmp_path, pst_paths={"93001": pst}, observation_paths={})
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as local, Client(local) as client:
+        cluster._check_workers(client, context, code_fingerprint())  # same code, same files: accepted
+        with pytest.raises(InputError, match="runs other code or library versions than this build: restart the workers"):
+            cluster._check_workers(client, context, "another fingerprint")
+        pst.unlink()
+        with pytest.raises(InputError, match="does not see this PST file"):
+            cluster._check_workers(client, context, code_fingerprint())
+    assert not list(tmp_path.glob(".portrait-cluster-*"))  # the marker is removed
+    assert cluster._worker_view(str(tmp_path / "absent"), [])[1] is False  # a worker that does not see the output directory
