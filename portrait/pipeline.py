@@ -393,7 +393,7 @@ def load_pst_files(pst_dir, territory):
     """Every PST file, checked before anything is written; {} when there is no PST directory."""
     from portrait import pst
 
-    directory = Path(pst_dir) if pst_dir else default_pst_directory(territory.data_dir)
+    directory = (Path(pst_dir) if pst_dir else default_pst_directory(territory.data_dir)).absolute()  # workers elsewhere read the same paths
     if pst_dir and not directory.is_dir():
         raise InputError(directory, "PST directory does not exist")
     if not directory.is_dir():
