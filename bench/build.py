@@ -1,6 +1,6 @@
 """Benchmark of the build: cold, warm, after one PST change, and a per-commune papermill reference.
 
-    python bench/build.py [--dept 93] [--jobs 2] [--reference-communes 2] [--data DIR]
+    python bench/build.py [--dept 93] [--jobs 2 | --scheduler tcp://HOST:PORT] [--reference-communes 2] [--data DIR]
 
 Prints wall times, time per stage, time per commune and peak memory (all processes),
 then the same per-commune figure for the plain approach: one parameterised notebook
@@ -38,7 +38,8 @@ def child(args):
         return
     from portrait.pipeline import build
 
-    report = build(args.dept, out=args.out, data_dir=args.data, jobs=args.jobs, pst_dir=args.pst, log=lambda *_: None, key=key)
+    report = build(args.dept, out=args.out, data_dir=args.data, jobs=args.jobs, pst_dir=args.pst, log=lambda *_: None, key=key,
+                   scheduler=args.scheduler)
     rebuilt = [r for r in report.results if not r.skipped]
     pdfs = [size for r in rebuilt for name, size in r.written.items() if name.endswith(".pdf")]
     print(json.dumps({
@@ -51,15 +52,15 @@ class PeakMemory:
     """Samples the memory of a process and its children: PSS, which counts a page shared by forked
     workers once, split between them (a sum of RSS would count it once per process)."""
 
-    def __init__(self, pid):
-        self.process, self.peak, self.running = psutil.Process(pid), 0, True
+    def __init__(self, pid, also=()):
+        self.roots, self.peak, self.running = [psutil.Process(pid), *also], 0, True
         self.thread = threading.Thread(target=self.sample, daemon=True)
         self.thread.start()
 
     def sample(self):
         while self.running:
             try:
-                procs = [self.process, *self.process.children(recursive=True)]
+                procs = [q for root in self.roots for q in (root, *root.children(recursive=True))]
                 self.peak = max(self.peak, sum(p.memory_full_info().pss for p in procs if p.is_running()))
             except psutil.Error:
                 pass
@@ -71,13 +72,20 @@ class PeakMemory:
         return self.peak
 
 
+def local_dask_workers():
+    """`dask worker` processes of this machine, whose memory counts too (those of other machines cannot be read)."""
+    return [p for p in psutil.process_iter(["cmdline"]) if "worker" in (p.info["cmdline"] or []) and any("dask" in a for a in p.info["cmdline"][:2])]
+
+
 def measured_build(args, out, pst, env):
     command = [sys.executable, __file__, "--child", "--dept", args.dept, "--jobs", str(args.jobs), "--out", str(out), "--pst", str(pst)]
     if args.data:
         command += ["--data", args.data]
+    if args.scheduler:
+        command += ["--scheduler", args.scheduler]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
-    memory = PeakMemory(process.pid)
+    memory = PeakMemory(process.pid, local_dask_workers() if args.scheduler else ())
     stdout, stderr = process.communicate()
     wall = time.perf_counter() - started
     peak = memory.stop()
@@ -127,6 +135,8 @@ def main():
     parser.add_argument("--dept", default="93")
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     parser.add_argument("--data")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="build on this Dask scheduler instead of --jobs local processes "
+                        "(peak memory then counts the client and the `dask worker` processes of this machine)")
     parser.add_argument("--reference-communes", type=int, default=2, help="communes run with papermill (0 to skip)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -140,7 +150,8 @@ def main():
     pst = workdir / "pst"
     shutil.copytree(ROOT / "examples" / "pst", pst)
     out = workdir / "site"
-    print(f"Benchmark of `portrait build --dept {args.dept} --jobs {args.jobs}` ({os.cpu_count()} cores), in {workdir}")
+    how = f"--scheduler {args.scheduler}" if args.scheduler else f"--jobs {args.jobs}"
+    print(f"Benchmark of `portrait build --dept {args.dept} {how}` ({os.cpu_count()} cores), in {workdir}")
 
     cold = measured_build(args, out, pst, env)
     show("Cold build (empty cache, empty output)", *cold, None)
