@@ -55,7 +55,8 @@ def build_communes(address, context, codes):
     from distributed.comm.core import CommClosedError
     from distributed.scheduler import KilledWorker
 
-    from portrait.pipeline import build_commune, code_fingerprint
+    from portrait.freshness import code_fingerprint
+    from portrait.pipeline import build_commune
 
     with connect(address) as client:
         _check_workers(client, context, code_fingerprint())
@@ -90,6 +91,6 @@ def _check_workers(client, context, fingerprint):
 
 def _worker_view(marker, files):
     """Run on each worker: its code fingerprint, whether it sees the marker, and the first file it cannot see."""
-    from portrait.pipeline import code_fingerprint
+    from portrait.freshness import code_fingerprint
 
     return code_fingerprint(), Path(marker).is_file(), next((f for f in files if not Path(f).is_file()), None)

@@ -77,16 +77,24 @@ def _hash_tree(digest, root, suffixes=None, skip=()):
                     digest.update(block)
 
 
+@lru_cache(maxsize=None)
+def code_fingerprint():
+    """Hash of our code, templates, styles and declared tables, and of the libraries' versions: a change rebuilds
+    every portrait. Computed once per process, since the code running cannot change under it."""
+    digest = hashlib.sha256(repr(stack_versions()).encode())
+    root = Path(__file__).resolve().parent.parent
+    for package in PACKAGES:
+        _hash_tree(digest, root / package, CODE_SUFFIXES)
+    return digest.hexdigest()
+
+
 def data_key(data):
     """Hash of the data directory's files, our code and the libraries' versions: what a loaded territory depends on.
 
     The data directory's pst/ folder (the default PST directory) is left out: a PST edit does not change
     the territory, and inputs_key hashes the PST directory on its own."""
     digest = hashlib.sha256(str(Path(data).resolve()).encode())
-    digest.update(repr(stack_versions()).encode())
-    root = Path(__file__).resolve().parent.parent
-    for package in PACKAGES:
-        _hash_tree(digest, root / package, CODE_SUFFIXES)
+    digest.update(code_fingerprint().encode())
     _hash_tree(digest, Path(data), skip=("pst",))
     return digest.hexdigest()
 

@@ -7,7 +7,6 @@ scheduler, the same per-commune task runs on the cluster's workers (portrait.clu
 
 import datetime as dt
 import gc
-import hashlib
 import json
 import multiprocessing
 import os
@@ -15,7 +14,6 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -27,9 +25,9 @@ from indicators import load_territory
 from indicators import cache
 from indicators.groups import group_territory, load_groups
 from portrait import freshness
+from portrait.freshness import code_fingerprint
 from portrait.dictionary import dictionary
 from portrait.files import default_pst_directory, inside, prepare_directory, write_atomic
-import reports
 from reports import charts
 from reports import webmap
 from reports.maps import MapPainter
@@ -131,25 +129,11 @@ def draw_images(figures, painter, watch, reuse=None, territory=None):
 
 def image_digest(chart, territory=None):
     """What a chart's image depends on: its kind and data, the data files (boundaries drawn from them), the code
-    (drawing and formatting) and matplotlib's version."""
-    parts = (chart.kind, chart.data, territory.fingerprint if territory else None, code_fingerprint())
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    (drawing and formatting) and the libraries' versions."""
+    return cache.digest(chart.kind, chart.data, territory.fingerprint if territory else None, code_fingerprint())
 
 
 MANIFEST = ".portrait-build.json"
-CODE_DIRS = (Path(__file__).parent, Path(reports.__file__).parent)
-
-
-@lru_cache(maxsize=None)
-def code_fingerprint():
-    """Hash of the renderers' code, templates and styles, and of the libraries' versions: a change rebuilds every portrait."""
-    digest = hashlib.sha256(repr(freshness.stack_versions()).encode())
-    for folder in CODE_DIRS:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.suffix in (".py", ".html", ".css", ".js", ".yaml") and "__pycache__" not in path.parts:
-                digest.update(path.name.encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def inputs_fingerprint(context, code):
@@ -160,7 +144,7 @@ def inputs_fingerprint(context, code):
         sorted(context.folders.items()), pst.read_bytes() if pst else None, seen.read_bytes() if seen else None,
         dt.date.today().isoformat() if pst else None,  # overdue actions and the timeline's "today" move with the date
     )
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
+    return cache.digest(*parts)
 
 
 def last_build(context, code):
@@ -270,7 +254,7 @@ def write_shared_assets(context, shapes):
     """Leaflet, our scripts and the département's map data, shared by every page; kept when unchanged.
 
     Returns the size of the map data."""
-    key = hashlib.sha256(repr((context.territory.fingerprint, code_fingerprint(), sorted(context.folders.items()))).encode()).hexdigest()
+    key = cache.digest(context.territory.fingerprint, code_fingerprint(), sorted(context.folders.items()))
     recorded = _still_current(context.out, ASSETS_MANIFEST, key)
     if recorded and not context.force:
         return recorded["files"][context.data_script]
@@ -304,7 +288,7 @@ def write_synthesis(context):
     if context.crossed is None:
         return
     territory = context.territory
-    key = hashlib.sha256(repr((territory.fingerprint, code_fingerprint(), sorted(context.formats))).encode()).hexdigest()
+    key = cache.digest(territory.fingerprint, code_fingerprint(), sorted(context.formats))
     if not context.force and _still_current(context.out, SYNTHESIS_MANIFEST, key):
         return
     synthesis = context.crossed.synthesis()

@@ -40,11 +40,14 @@ def to_png(fig, close=True, bbox="tight", transparent=False):
                 pil_kwargs={"compress_level": 1 if transparent else 0})
     if close:
         plt.close(fig)
-    if transparent:
-        return buffer.getvalue()
-    opaque = io.BytesIO()
-    Image.open(buffer).convert("RGB").save(opaque, format="PNG", compress_level=1, dpi=(DPI, DPI))
-    return opaque.getvalue()
+    return buffer.getvalue() if transparent else _png(Image.open(buffer).convert("RGB"))
+
+
+def _png(image):
+    """PNG bytes of a Pillow image at print resolution; light compression, since weasyprint compresses again."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1, dpi=(DPI, DPI))
+    return buffer.getvalue()
 
 
 def _wrap(label, width=34):
@@ -165,10 +168,7 @@ class Overlay:
         if len(raw.getvalue()) != 4 * self.base.width * self.base.height:
             raise RuntimeError("a chart's layer and its base image differ in size")
         layer = Image.frombuffer("RGBA", self.base.size, raw.getvalue(), "raw", "RGBA", 0, 1)
-        image = Image.alpha_composite(self.base, layer).convert("RGB")
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG", compress_level=1, dpi=(DPI, DPI))
-        return buffer.getvalue()
+        return _png(Image.alpha_composite(self.base, layer).convert("RGB"))
 
 
 class Layered:

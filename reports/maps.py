@@ -20,10 +20,12 @@ MISSING_COLOUR = "#EEEEEE"
 DECIMALS = {"%": 1, "€": 0, "ratio": 2}
 
 
-def quantiles(values, k):
-    """Classes of equal counts; fewer than k when the values are too few to tell apart (then said in the legend)."""
+def quantiles(values):
+    """Up to five classes of equal counts, two at least; fewer when the values are too few to tell apart
+    (then said in the legend)."""
     import mapclassify  # with scipy, a second of start-up that a rebuild reusing every map never needs
 
+    k = max(2, min(5, len(np.unique(values)) - 1))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Not enough unique values", UserWarning)
         return mapclassify.Quantiles(values, k=k)
@@ -53,7 +55,7 @@ class MapPainter:
         fig, ax = plt.subplots(figsize=(3.6, 3.3))
         values = self.communes.index.map(lambda c: data["values"].get(c, np.nan)).to_numpy(dtype=float)
         known = ~np.isnan(values)
-        classes = quantiles(values[known], min(5, max(2, len(np.unique(values[known])) - 1)))
+        classes = quantiles(values[known])
         k = len(classes.bins)
         cmap = matplotlib.colormaps[PALETTES.get(data["polarity"], "PuBu")].resampled(k)
         colours = np.array([MISSING_COLOUR] * len(values), dtype=object)
@@ -120,7 +122,7 @@ class MapPainter:
         values = shapes.index.map(lambda c: data["values"].get(c, np.nan)).to_numpy(dtype=float)
         known = ~np.isnan(values)
         if known.sum() >= 3:
-            classes = quantiles(values[known], max(2, min(5, len(np.unique(values[known])) - 1)))
+            classes = quantiles(values[known])
             cmap = matplotlib.colormaps[PALETTES.get(data["polarity"], "PuBu")].resampled(len(classes.bins))
             shapes[known].plot(ax=ax, color=[cmap(c) for c in classes.yb], edgecolor="white", linewidth=0.5)
             lower = values[known].min()
