@@ -16,6 +16,7 @@ from geodata.yamlfile import load_yaml
 DATA = Path(__file__).parent / "data"
 FRANCE_CODE = "FRM"
 FRANCE_NAME = "France métropolitaine"
+FRANCE_NAMES = {FRANCE_CODE: FRANCE_NAME, "FE": "France entière"}  # the France a reference value really covers
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,22 @@ def is_metropolitan(dept):
 def events_until(date=None):
     """Mergers in force on `date` (all declared ones when None)."""
     return [e for e in commune_events() if date is None or e.date <= date]
+
+
+@lru_cache(maxsize=None)
+def arrondissement_cities():
+    """Municipal arrondissement code -> its city's code (Paris, Lyon, Marseille), from arrondissements.yaml."""
+    mapping = {}
+    for city in load_yaml((DATA / "arrondissements.yaml").read_text(encoding="utf-8")):
+        for number in range(int(city["first"]), int(city["last"]) + 1):
+            mapping[str(number)] = str(city["code"])
+    return mapping
+
+
+@lru_cache(maxsize=None)
+def city_names():
+    """City code -> name, for the cities published by arrondissement."""
+    return {str(c["code"]): c["name"] for c in load_yaml((DATA / "arrondissements.yaml").read_text(encoding="utf-8"))}
 
 
 def code_mapping(events):

@@ -19,7 +19,7 @@ from indicators.harmonise import harmonise
 from indicators.sources import SourceTable, csv_files, load_sources
 
 CODE_DIRS = (Path(__file__).parent, Path(__file__).parent.parent / "geodata")
-FORMAT = 1
+FORMAT = 2
 
 
 def cache_root():
@@ -72,7 +72,7 @@ def _save_table(table, folder):
         _write_frame(reasons, folder / f"official-{level}-reasons.parquet")
     meta = {
         "family": table.family, "vintage": table.vintage, "level": table.level, "paths": [str(p) for p in table.paths],
-        "notes": table.notes, "official": list(table.official),
+        "notes": table.notes, "official": list(table.official), "decimals": table.decimals, "citations": table.citations,
     }
     (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
@@ -93,7 +93,7 @@ def _load_table(folder):
         meta["family"], meta["vintage"], meta["level"], [Path(p) for p in meta["paths"]],
         pd.read_parquet(folder / "data.parquet"), pd.read_parquet(folder / "reasons.parquet"),
         names["value"] if names is not None else None, parent["value"] if parent is not None else None,
-        official, meta["notes"], optional("old_perimeter"),
+        official, meta["notes"], optional("old_perimeter"), meta["decimals"], meta["citations"],
     )
 
 

@@ -12,6 +12,11 @@ DEFAULT_PATH = Path(__file__).parent / "data" / "catalogue.yaml"
 POLARITIES = {"higher_is_worse", "higher_is_better", "neutral"}
 FORMULA_KINDS = ("value", "numerator", "growth", "expression")
 PERCENT_UNITS = {"%", "points", "% par an"}
+# decimals each unit is printed with, at most: a source that publishes fewer is printed with its own
+UNIT_DECIMALS = {
+    "%": 1, "% par an": 2, "points": 1, "‰": 1, "€": 0, "habitants": 0, "ménages": 0, "logements": 0,
+    "personnes": 2, "hab./km²": 0, "ratio": 2, "score": 2,
+}
 CROSSED_LABEL = "Indicateurs croisés"  # the heading under which renderers list crossed indicators
 NAME = r"\b[A-Za-z_]\w*"  # a variable or operand name in an expression
 

@@ -1,9 +1,10 @@
-"""Indicator values for every territory: communes, département, région, France métropolitaine.
+"""Indicator values for every territory: communes, département, région, France.
 
 Commune values come from the harmonised source tables; larger territories take
-the publisher's official row when there is one, else the declared aggregation
-of their communes (summed counts, re-weighted rates), else stay missing with
-the reason.
+the publisher's official row when there is one (an INSEE file's row, or a value of
+the published-references table, cited as such), else the declared aggregation of
+their communes: summed counts are exact, rates re-weighted from rounded commune
+rates are estimates and say so; else they stay missing with the reason.
 """
 
 import ast
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from geodata.cog import FRANCE_CODE, dept_of, departements, is_metropolitan
-from indicators.aggregate import aggregate
+from indicators.aggregate import aggregate, rule_for
 
 COVERAGE = 0.95  # share of a territory's communes a table must hold to be summed over it
 
@@ -128,18 +129,12 @@ class Territories:
         mask = depts.map(is_metropolitan)
         return list(table.data.index[np.asarray(mask, dtype=bool)]), self._reference["france"]
 
-    def row(self, table, level, code):
-        """(values, reasons, how) of a larger territory for a table, cached."""
+    def row(self, table, level):
+        """(values, reasons, why not) of a larger territory aggregated from its communes, cached per table."""
         key = (table.family, table.vintage, level)
-        if key in self._rows:
-            return self._rows[key]
-        official = table.official.get(level)
-        if official is not None and code in official[0].index:
-            result = (official[0].loc[code], official[1].loc[code], "officielle")
-        else:
-            result = self._aggregated(table, level)
-        self._rows[key] = result
-        return result
+        if key not in self._rows:
+            self._rows[key] = self._aggregated(table, level)
+        return self._rows[key]
 
     def _aggregated(self, table, level):
         if table.data.empty:
@@ -152,38 +147,91 @@ class Territories:
         if level not in ("departement", "ept") and (not present or expected is None or len(present) < COVERAGE * expected):
             return None, None, "non disponible : la source ne couvre pas tout le territoire"
         values, reasons = aggregate(table.data, table.reasons, table.family, present, f"{len(present)}")
-        return values, reasons, "agrégée"
+        return values, reasons, ""
+
+    def reference(self, table, formula, level, code):
+        """The record of a larger territory: its published value when there is one, else the aggregate of its communes."""
+        official = _official(table, formula, level, code)
+        if official is not None:
+            return official
+        data, reasons, why = self.row(table, level)
+        if data is None:
+            return _record(code, level, np.nan, why)
+        value, reason = evaluate(formula, data.to_frame().T, reasons.to_frame().T)
+        how = "" if pd.isna(value.iloc[0]) else ESTIMATED if _weighted(table, formula) else SUMMED
+        return _record(code, level, value.iloc[0], reason.iloc[0], how=how, decimals=_decimals(formula, table, "commune"))
+
+
+OFFICIAL = "officielle"
+SUMMED = "somme des communes"  # additive counts summed over every commune: exact
+ESTIMATED = "estimation à partir des communes"  # rates re-weighted from the communes' rounded rates
+
+
+def _record(code, level, value, reason="", note="", how="", old=np.nan, decimals=np.nan, source=None):
+    return {
+        "code": code, "level": level, "value": value, "missing_reason": reason, "note": note, "how": how,
+        "old_perimeter_value": old, "decimals": decimals, "source": source,
+    }
+
+
+def _weighted(table, formula):
+    return any(rule_for(table.family, v).how == "weighted" for v in formula.variables)
+
+
+def _decimals(formula, table, level):
+    """The decimals the source publishes a single-variable value with (NaN: the unit's own)."""
+    if len(formula.variables) != 1 or formula.expression != formula.variables[0]:
+        return np.nan
+    return table.decimals.get(level, {}).get(formula.variables[0], np.nan)
+
+
+def _official(table, formula, level, code):
+    """The publisher's record of a larger territory for a formula, or None.
+
+    France is France métropolitaine when the publisher gives it, else France entière (the
+    census tables): the record's code says which."""
+    official = table.official.get(level)
+    if official is None:
+        return None
+    data, reasons = official
+    cited = table.citations.get(level, {})
+    for candidate in ((FRANCE_CODE, "FE") if level == "france" else (code,)):
+        if candidate not in data.index or not set(formula.variables) <= set(data.columns):
+            continue
+        row = data.loc[candidate, list(formula.variables)]
+        if candidate in cited and row.isna().any():
+            continue  # a published-references row gives some variables of a family only
+        value, reason = evaluate(formula, data.loc[[candidate]], reasons.loc[[candidate]])
+        citations = cited.get(candidate, {})
+        source = " ; ".join(dict.fromkeys(citations[v] for v in formula.variables if v in citations)) or None
+        return _record(candidate, level, value.iloc[0], reason.iloc[0], how=OFFICIAL, decimals=_decimals(formula, table, level), source=source)
+    return None
 
 
 def formula_values(formula, territories):
-    """Long rows (code, level, value, reason, note, how, old perimeter value) of one formula for all territories."""
+    """Records (dicts of the tidy columns) of one formula for every territory, and the table used."""
     table = find_table(territories.tables, formula)
-    rows = []
     if table is None:
         reason = f"source {formula.source} absente du répertoire de données"
-        for code in territories.communes:
-            rows.append((code, "commune", np.nan, reason, "", "", np.nan))
-        for level, code in territories.levels():
-            rows.append((code, level, np.nan, reason, "", "", np.nan))
-        return rows, None
+        everyone = [(code, "commune") for code in territories.communes] + [(code, level) for level, code in territories.levels()]
+        return [_record(code, level, np.nan, reason) for code, level in everyone], None
     present = [c for c in territories.communes if c in table.data.index]
     values, why = evaluate(formula, table.data.loc[present], table.reasons.loc[present])
+    decimals = _decimals(formula, table, "commune")
+    recomputed = ESTIMATED if _weighted(table, formula) else SUMMED
     old = table.old_perimeter
+    rows = []
     for code in territories.communes:
         if code not in table.data.index:
-            rows.append((code, "commune", np.nan, f"commune absente de {table.paths[0].name}", "", "", np.nan))
+            rows.append(_record(code, "commune", np.nan, f"commune absente de {table.paths[0].name}"))
             continue
         note, old_value = table.notes.get(code, ""), np.nan
         if old is not None and code in old.index and pd.isna(values[code]):
             old_value = evaluate(formula, old.loc[[code]].astype(float), pd.DataFrame(index=[code]))[0].iloc[0]
             if pd.notna(old_value):
                 note = f"données {formula.vintage} : périmètre de l'ancienne commune"
-        rows.append((code, "commune", values[code], why[code], note, "", old_value))
+        how = recomputed if code in table.notes and pd.notna(values[code]) else ""
+        rows.append(_record(code, "commune", values[code], why[code], note, how, old_value, decimals))
     for level, code in territories.levels():
-        data, reasons, how = territories.row(table, level, code)
-        if data is None:
-            rows.append((code, level, np.nan, how, "", "", np.nan))
-            continue
-        value, reason = evaluate(formula, data.to_frame().T, reasons.to_frame().T)
-        rows.append((code, level, value.iloc[0], reason.iloc[0], "", how, np.nan))
+        rows.append(territories.reference(table, formula, level, code))
     return rows, table

@@ -5,34 +5,68 @@ combines two sources exactly as each is shown, for communes and for the
 département, région and France alike; a missing operand names itself in the reason.
 """
 
+import re
+
+import numpy as np
 import pandas as pd
 
-from indicators.compute import evaluate
+from indicators.compute import ESTIMATED, evaluate
+
+DIFFERENCE = re.compile(r"\s*\w+\s*[-+]\s*\w+\s*")  # "b - a": as precise as the least precise operand
 
 
 def _operands(frame, derivation):
-    """Values, reasons and sources of a derivation's operands, one row per (code, level)."""
+    """Values, reasons, sources, kinds and decimals of a derivation's operands, one row per (code, level)."""
     keyed = frame.set_index(["indicator", "vintage"])
-    values, reasons, sources = {}, {}, {}
+    columns = {"value": {}, "reason": {}, "source": {}, "how": {}, "decimals": {}}
     for operand in derivation.operands:
         rows = keyed.loc[[(operand.indicator, operand.vintage)]].set_index(["code", "level"])
-        values[operand.name] = rows["value"]
-        reasons[operand.name] = f"valeur {operand.describe} manquante : " + rows["missing_reason"]
-        sources[operand.name] = rows["source"]
-    values, reasons, sources = (pd.DataFrame(d) for d in (values, reasons, sources))
-    reasons = reasons.reindex(values.index).fillna("territoire absent des valeurs de l'opérande")
-    return values.astype(float), reasons, sources.reindex(values.index)
+        columns["value"][operand.name] = rows["value"]
+        columns["reason"][operand.name] = f"valeur {operand.describe} manquante : " + rows["missing_reason"]
+        columns["source"][operand.name] = rows["source"]
+        columns["how"][operand.name] = rows["how"].fillna("")
+        columns["decimals"][operand.name] = rows["decimals"].astype(float)
+    values, reasons, sources, how, decimals = (pd.DataFrame(d) for d in columns.values())
+    reasons = reasons.reindex(values.index)
+    for operand in derivation.operands:
+        reasons[operand.name] = reasons[operand.name].fillna(f"valeur {operand.describe} manquante : territoire sans valeur pour cet opérande")
+    return values.astype(float), reasons, sources.reindex(values.index), how.reindex(values.index), decimals.reindex(values.index)
 
 
 def _rows(indicator, derivation, frame):
-    values, reasons, sources = _operands(frame, derivation)
+    values, reasons, sources, how, decimals = _operands(frame, derivation)
     result, why = evaluate(derivation, values, reasons)
+    result, why = result.to_numpy(copy=True), why.to_numpy(copy=True)
+    estimated = (how == ESTIMATED).to_numpy()
+    if indicator.evolution:
+        # an evolution subtracts two values of the same kind: two published ones, or two estimates
+        mixed = estimated.any(axis=1) & ~estimated.all(axis=1) & ~np.isnan(result)
+        result[mixed] = np.nan
+        why[mixed] = [_mixed_reason(derivation, row) for row in how[mixed].itertuples(index=False)]
     out = values.index.to_frame(index=False)
-    return out.assign(
-        indicator=indicator.id, theme=indicator.theme, vintage=derivation.vintage, value=result.to_numpy(),
-        unit=indicator.unit, how="calculée", missing_reason=why.to_numpy(), note="", old_perimeter_value=float("nan"),
+    kind = np.where(estimated.any(axis=1) & ~np.isnan(result), ESTIMATED, "calculée")
+    precision = decimals.min(axis=1, skipna=False).to_numpy() if DIFFERENCE.fullmatch(derivation.expression) else np.nan
+    out = out.assign(
+        indicator=indicator.id, theme=indicator.theme, vintage=derivation.vintage, value=result,
+        decimals=precision, unit=indicator.unit, how=kind, missing_reason=why, note="", old_perimeter_value=float("nan"),
         source=[" ; ".join(dict.fromkeys(s.dropna())) for _, s in sources.iterrows()],
     )
+    return _one_france(out)
+
+
+def _one_france(rows):
+    """One France row: operands given for France entière and for France métropolitaine are never combined
+    (each gives a row with the other operand missing); the row with a value is kept, else the first."""
+    france = rows[rows["level"] == "france"].sort_values("value", na_position="last").head(1)
+    return pd.concat([rows[rows["level"] != "france"], france], ignore_index=True)
+
+
+def _mixed_reason(derivation, kinds):
+    described = [
+        f"{operand.vintage} {'estimée' if kind == ESTIMATED else 'publiée'}"
+        for operand, kind in zip(derivation.operands, kinds)
+    ]
+    return "évolution non calculée : valeurs de nature différente (" + ", ".join(described) + ")"
 
 
 def derived_rows(catalogue, frame):

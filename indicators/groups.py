@@ -16,10 +16,9 @@ import yaml
 from geodata.cog import code_mapping
 from geodata.errors import InputError
 from geodata.yamlfile import load_yaml
-from indicators.compute import Territories, formula_values
+from indicators.compute import Territories
 from indicators.derived import derived_rows
-from indicators.sources import source_meta
-from indicators.territory import COLUMNS, Territory, _ranks
+from indicators.territory import COLUMNS, Territory, _ranks, formula_records
 
 DEFAULT_GROUPS = Path(__file__).parent / "data" / "groups.yaml"
 
@@ -75,21 +74,12 @@ def load_groups(territory, path=None):
 
 def group_territory(territory, groups):
     """A Territory whose "communes" are the groups: the portraits, ranks and references work unchanged."""
-    records = []
+    frames = []
     for group in groups:
-        territories = GroupTerritories(territory.dept, group, territory.tables)
-        for indicator in territory.catalogue:
-            for formula in indicator.formulas:
-                rows, _ = formula_values(formula, territories)
-                for code, level, value, reason, note, how, old in rows:
-                    if level == "ept":
-                        records.append({
-                            "code": group.code, "level": "commune", "indicator": indicator.id, "theme": indicator.theme,
-                            "vintage": formula.vintage, "value": value, "unit": indicator.unit, "how": how,
-                            "missing_reason": reason, "note": "", "old_perimeter_value": float("nan"),
-                            "source": f"{source_meta()[formula.source]['short']}, {formula.vintage}",
-                        })
-    frame = pd.DataFrame(records)
+        records = formula_records(territory.catalogue, GroupTerritories(territory.dept, group, territory.tables))
+        records = records[records["level"] == "ept"]
+        frames.append(records.assign(code=group.code, level="commune", note="", old_perimeter_value=float("nan")))
+    frame = pd.concat(frames, ignore_index=True)
     frame = pd.concat([frame, derived_rows(territory.catalogue, frame)], ignore_index=True)
     names = {g.code: g.name for g in groups}
     frame["name"] = frame["code"].map(names)

@@ -9,9 +9,10 @@ the old perimeter's value kept for the note).
 import numpy as np
 import pandas as pd
 
-from geodata.cog import code_mapping, commune_events, dept_of
+from dataclasses import replace
+
+from geodata.cog import arrondissement_cities, city_names, code_mapping, commune_events, dept_of
 from indicators.aggregate import aggregate, rule_for
-from indicators.sources import SourceTable
 
 
 def _has_data(table, code):
@@ -67,10 +68,36 @@ def merge_communes(table, events):
                 )
         notes[event.into] = f"données {table.vintage} recalculées sur le périmètre actuel ({event.describe()})"
     old_frame = pd.DataFrame(old).T if old else None
-    return SourceTable(
-        table.family, table.vintage, table.level, table.paths, data, reasons,
-        table.names, table.parent, table.official, notes, old_frame,
-    )
+    return replace(table, data=data, reasons=reasons, notes=notes, old_perimeter=old_frame)
+
+
+def count_once(table):
+    """Each person once: a city's arrondissement rows stand in for it only when its own row is absent.
+
+    A source may list Paris as 75056, as 75101..75120, or as both (the census extracts do):
+    with both, the arrondissements are dropped; with the arrondissements only, they are
+    aggregated into the city by the family's rules (counts summed, medians left missing)."""
+    cities = arrondissement_cities()
+    present = [c for c in table.data.index if c in cities]
+    if table.data.empty or not present:
+        return table
+    data, reasons, names = table.data, table.reasons, table.names
+    added = {}
+    for city in sorted({cities[c] for c in present}):
+        if city in data.index:
+            continue
+        members = [c for c in present if cities[c] == city]
+        row, why = aggregate(data, reasons, table.family, members, f"{len(members)} arrondissements")
+        added[city] = (row, why.where(row.isna(), ""))
+    keep = ~data.index.isin(present)
+    data, reasons = data[keep], reasons[keep]
+    if added:
+        data = pd.concat([data, pd.DataFrame({c: r for c, (r, _) in added.items()}).T])
+        reasons = pd.concat([reasons, pd.DataFrame({c: w for c, (_, w) in added.items()}).T]).fillna("")
+    if names is not None:
+        names = pd.concat([names[~names.index.isin(present)], pd.Series({c: city_names()[c] for c in added}, dtype=object)])
+    data.index.name = reasons.index.name = "code"
+    return replace(table, data=data, reasons=reasons, names=names)
 
 
 def iris_to_communes(table, mapping):
@@ -86,16 +113,17 @@ def iris_to_communes(table, mapping):
         for old, new in mapping.items()
         if (table.parent == old).any()
     }
-    return SourceTable(
-        table.family, table.vintage, "commune", table.paths, data, reasons.reindex(data.index),
-        official=table.official, notes=notes,
+    decimals = {"commune": table.decimals.get("iris", {}), **{k: v for k, v in table.decimals.items() if k != "iris"}}
+    return replace(
+        table, level="commune", data=data, reasons=reasons.reindex(data.index), names=None, parent=None,
+        notes=notes, decimals=decimals,
     )
 
 
 def harmonise(tables, events=None):
     """(commune tables on the target map, IRIS tables, applied events)."""
     applied = target_events(tables, events)
-    mapping = code_mapping(applied)
+    mapping = {**arrondissement_cities(), **code_mapping(applied)}
     communes, iris = {}, {}
     for key, table in tables.items():
         if table.level == "iris":
@@ -105,7 +133,7 @@ def harmonise(tables, events=None):
             if summed is not None:
                 communes[key] = summed
         else:
-            communes[key] = merge_communes(table, applied)
+            communes[key] = merge_communes(count_once(table), applied)
     return communes, iris, applied
 
 

@@ -141,9 +141,11 @@ def to_numbers(frame, columns, path, decimal_comma, lines, counts=()):
 
     `lines` are the file lines of the rows, for messages; `counts` the columns that cannot be
     negative: a negative count is an error, since it can only be a corrupted or misread cell.
+    The values' frame carries in attrs["decimals"] the decimals each column is published with.
     """
     values = {}
     reasons = {}
+    decimals = {}
     for column in columns:
         raw = frame[column]
         number = _fast_numbers(raw, decimal_comma)
@@ -157,8 +159,20 @@ def to_numbers(frame, columns, path, decimal_comma, lines, counts=()):
             _cell_error(path, lines[position], column, raw.iloc[position], "is a negative count: correct it, or write s / nd to mark it missing")
         values[column] = number
         reasons[column] = reason
+        decimals[column] = published_decimals(raw)
     index = frame.index
-    return pd.DataFrame(values, index=index), pd.DataFrame(reasons, index=index)
+    out = pd.DataFrame(values, index=index)
+    out.attrs["decimals"] = decimals
+    return out, pd.DataFrame(reasons, index=index)
+
+
+def published_decimals(cells):
+    """The decimals a column is published with: 0 for "42,0" or "42" everywhere, 1 when "71,8" appears.
+
+    Filosofi writes whole-number rates as "42,0"; printing them "42,0 %" would claim a decimal
+    that the source does not have."""
+    fraction = cells.str.extract(r"[.,](\d+)\s*$", expand=False).dropna().str.rstrip("0")
+    return int(fraction.str.len().max()) if len(fraction) else 0
 
 
 def _fast_numbers(raw, decimal_comma):

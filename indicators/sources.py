@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from geodata.cog import FRANCE_CODE
 from geodata.errors import InputError
 from geodata.yamlfile import load_yaml
 from indicators import readers
@@ -35,6 +36,8 @@ class SourceTable:
     official: dict = field(default_factory=dict)  # level -> (data, reasons)
     notes: dict = field(default_factory=dict)  # commune code -> perimeter note
     old_perimeter: pd.DataFrame | None = None  # pre-merger values of non-aggregable variables
+    decimals: dict = field(default_factory=dict)  # level -> {variable: decimals the source publishes}
+    citations: dict = field(default_factory=dict)  # level -> {code: {variable: publication}}, for published references
 
     @property
     def variables(self):
@@ -77,7 +80,9 @@ FAMILIES = (
         "communes_france", (r"insee_com", r"population_\d{4}"), "insee_com", 5, "commune", name_column="commune_article",
         text_columns=("insee_reg", "insee_dep", "commune", "commune_article", "code_postal", "commune_type", "insee_parente"),
     ),
+    Family("references", (r"level", r"family", r"variable", r"value", r"source"), "code", 0, "reference"),
 )
+REFERENCE_LEVELS = ("departement", "region", "france", "ept")
 
 
 @lru_cache(maxsize=None)
@@ -161,9 +166,10 @@ def read_source(path, family):
     if level in ("commune", "iris"):
         frame[family.code] = readers.restore_zeros(codes, family.code_length)
     if family.id == "communes_france":
-        frame = frame[frame["commune_type"] == "COM"].drop_duplicates(family.code)
+        # one row per postal code; communes déléguées left out; Paris, Lyon and Marseille only as arrondissements (ARM)
+        frame = frame[frame["commune_type"].isin(("COM", "ARM"))].drop_duplicates(family.code)
     if level == "france":
-        frame[family.code] = "FRM"
+        frame[family.code] = FRANCE_CODE
     _refuse_duplicates(path, frame[family.code], family.code)
     lines = frame.index.to_numpy()
     frame = frame.set_index(family.code)
@@ -174,15 +180,23 @@ def read_source(path, family):
     ]
     counts = {c for c in numeric if _is_count(family, vintage, c)}
     values, reasons = readers.to_numbers(frame, numeric, path, sep != ",", lines, counts)
+    decimals = values.attrs["decimals"]
     if family.strip_suffix:
-        suffix = f"{vintage % 100:02d}"
-        rename = {c: c[: -len(suffix)] for c in values.columns if c.endswith(suffix)}
+        rename = {c: unsuffixed(c, vintage) for c in values.columns}
         values, reasons = values.rename(columns=rename), reasons.rename(columns=rename)
+        decimals = {rename[c]: n for c, n in decimals.items()}
+    values.attrs["decimals"] = decimals
     names = frame[family.name_column] if family.name_column in frame.columns else None
     parent = frame[family.parent_column].str.zfill(5) if family.parent_column in frame.columns else None
     if level == "iris" and parent is None:
         parent = pd.Series(frame.index.str[:5], index=frame.index)
     return level, vintage, values, reasons, names, parent
+
+
+def unsuffixed(variable, vintage):
+    """MED21 -> MED for the families whose variables carry their year (Filosofi)."""
+    suffix = f"{vintage % 100:02d}"
+    return variable[: -len(suffix)] if variable.endswith(suffix) and len(variable) > len(suffix) else variable
 
 
 def _refuse_duplicates(path, codes, column):
@@ -210,31 +224,134 @@ def csv_files(data_dir):
 
 
 def load_sources(data_dir):
-    """Every recognised table of the data directory, grouped by (family, vintage)."""
-    tables = {}
+    """Every recognised table of the data directory, grouped by (family, vintage).
+
+    Several files of one family and vintage that cover different territories (the 93-94 extract
+    and the rest of Île-de-France) are one table; a territory given by two of them is an error.
+    Published reference values (the references table) become official rows of their family."""
+    parts, references = {}, []
     for path in csv_files(data_dir):
         family = identify(path)
         if family is None:
             continue
-        result = read_source(path, family)
-        if result is None:
+        if family.id == "references":
+            references.extend(read_references(path))
             continue
-        level, vintage, values, reasons, names, parent = result
-        key = (family.id, vintage)
-        table = tables.get(key)
-        if level in ("commune", "iris"):
-            if table is not None and not table.data.empty:
-                raise InputError(
-                    path, f"a second {family.id} {vintage} table at {level} level; already read {table.paths[0]}: "
-                    "remove one of the two files",
-                )
-            if table is None:
-                table = tables[key] = SourceTable(family.id, vintage, level, [], values, reasons, names, parent)
-            else:
-                table.level, table.data, table.reasons, table.names, table.parent = level, values, reasons, names, parent
-        else:
-            if table is None:
-                table = tables[key] = SourceTable(family.id, vintage, "commune", [], pd.DataFrame(), pd.DataFrame())
-            table.official[level] = (values, reasons)
-        table.paths.append(Path(path))
+        result = read_source(path, family)
+        if result is not None:
+            parts.setdefault((family.id, result[1]), []).append((path, result))
+    tables = {key: _table(key, files) for key, files in parts.items()}
+    for reference in references:
+        _add_reference(tables, reference)
     return tables
+
+
+def _table(key, files):
+    """One SourceTable from the files of a (family, vintage): commune or IRIS rows, official rows."""
+    family, vintage = key
+    table = SourceTable(family, vintage, "commune", [], pd.DataFrame(), pd.DataFrame())
+    rows = []
+    for path, (level, _, values, reasons, names, parent) in files:
+        table.paths.append(Path(path))
+        decimals = table.decimals.setdefault(level, {})
+        for variable, n in values.attrs["decimals"].items():
+            decimals[variable] = max(n, decimals.get(variable, 0))
+        if level in ("commune", "iris"):
+            table.level = level
+            rows.append((path, values, reasons, names, parent))
+        else:
+            table.official[level] = (values, reasons)
+    if rows:
+        _refuse_overlap(rows)
+        table.data = pd.concat([r[1] for r in rows])
+        table.reasons = pd.concat([_absent_from(r[2], r[1].columns, table.data.columns, r[0]) for r in rows]).fillna("")
+        table.data.attrs = {}
+        table.names = _joined([r[3] for r in rows])
+        table.parent = _joined([r[4] for r in rows])
+    return table
+
+
+def _refuse_overlap(rows):
+    seen = {}
+    for path, values, *_ in rows:
+        for code in values.index:
+            if code in seen:
+                raise InputError(
+                    path, f"territory {readers.shown(code)} is also in {seen[code]}: two files of the same source and vintage "
+                    "give it twice, remove it from one of them",
+                )
+        seen.update((code, path) for code in values.index)
+
+
+def _absent_from(reasons, own, columns, path):
+    """The reasons of one file's rows over all the files' columns: a column the file lacks says so."""
+    out = reasons.reindex(columns=columns)
+    for column in columns:
+        if column not in own:
+            out[column] = f"variable absente de {Path(path).name}"
+    return out
+
+
+def _joined(series):
+    present = [s for s in series if s is not None]
+    return pd.concat(present) if present else None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One published value of a larger territory, with the publication it was read in."""
+
+    family: str
+    vintage: int
+    level: str
+    code: str
+    variable: str
+    value: float
+    decimals: int
+    citation: str
+
+
+def read_references(path):
+    """The rows of a published-references table (level;code;name;family;vintage;variable;value;source;url)."""
+    frame = readers.read_table(path, "code")
+    for column in ("level", "family", "vintage", "variable", "value", "source"):
+        if column not in frame.columns:
+            raise InputError(path, f"no '{column}' column: a references table needs level, code, family, vintage, variable, value, source")
+    known = [f for f in source_meta() if f != "references"]
+    out = []
+    for line, row in frame.iterrows():
+        where = f"line {line}"
+        if row["level"] not in REFERENCE_LEVELS:
+            raise InputError(path, f"{where}: level {readers.shown(row['level'])!r} is not one of {', '.join(REFERENCE_LEVELS)}")
+        if row["family"] not in known:
+            raise InputError(path, f"{where}: unknown source family {readers.shown(row['family'])!r} (known: {', '.join(known)})")
+        if not re.fullmatch(r"(19|20)\d\d", row["vintage"].strip()):
+            raise InputError(path, f"{where}: vintage {readers.shown(row['vintage'])!r} is not a year")
+        values, _ = readers.to_numbers(frame.loc[[line]], ["value"], path, "," in row["value"] and "." not in row["value"], [line])
+        value = float(values["value"].iloc[0])
+        if value != value:
+            raise InputError(path, f"{where}: empty value (a references table gives published values only)")
+        vintage = int(row["vintage"])
+        family = next(f for f in FAMILIES if f.id == row["family"])
+        variable = unsuffixed(row["variable"].strip(), vintage) if family.strip_suffix else row["variable"].strip()
+        citation = row["source"].strip() + (f", {row['url'].strip()}" if str(row.get("url") or "").strip() else "")
+        code = FRANCE_CODE if row["level"] == "france" and row["code"] in ("FRM", "METRO", "1") else row["code"]
+        out.append(Reference(family.id, vintage, row["level"], code, variable, value, values.attrs["decimals"]["value"], citation))
+    return out
+
+
+def _add_reference(tables, reference):
+    """A published value as an official row of its family's table; a value a source file gives first is kept."""
+    key = (reference.family, reference.vintage)
+    table = tables.get(key)
+    if table is None:
+        table = tables[key] = SourceTable(reference.family, reference.vintage, "commune", [], pd.DataFrame(), pd.DataFrame())
+    data, reasons = table.official.get(reference.level, (pd.DataFrame(), pd.DataFrame()))
+    if reference.code in data.index and reference.variable in data.columns and data.loc[reference.code, reference.variable] == data.loc[reference.code, reference.variable]:
+        return
+    data, reasons = data.copy(), reasons.copy()
+    data.loc[reference.code, reference.variable] = reference.value
+    reasons.loc[reference.code, reference.variable] = ""
+    table.official[reference.level] = (data.astype(float), reasons.fillna("").reindex(index=data.index, columns=data.columns).fillna(""))
+    table.decimals.setdefault(reference.level, {})[reference.variable] = reference.decimals
+    table.citations.setdefault(reference.level, {}).setdefault(reference.code, {})[reference.variable] = reference.citation

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 
 from geodata import boundaries
-from geodata.cog import FRANCE_CODE, code_mapping, FRANCE_NAME, dept_name, departements, dept_of, region_name
+from geodata.cog import FRANCE_NAMES, code_mapping, dept_name, departements, dept_of, region_name
 from geodata.datadir import find_data_dir
 from geodata.errors import InputError
-from indicators.catalogue import load_catalogue
-from indicators.compute import Territories, formula_values
+from indicators.catalogue import UNIT_DECIMALS, load_catalogue
+from indicators.compute import ESTIMATED, Territories, formula_values
 from indicators.derived import derived_rows
 from indicators.cache import cached_frames, digest, fingerprint, harmonised_tables
 from indicators.harmonise import communes_of
@@ -27,9 +27,9 @@ from indicators.sources import source_meta
 
 LEVELS = ("commune", "departement", "region", "france")
 COLUMNS = [
-    "code", "name", "level", "indicator", "theme", "vintage", "value", "unit", "rank", "rank_of",
-    "departement_value", "region_value", "france_value", "gap", "previous_vintage", "change",
-    "how", "missing_reason", "note", "old_perimeter_value", "source",
+    "code", "name", "level", "indicator", "theme", "vintage", "value", "decimals", "unit", "rank", "rank_of", "ties",
+    "departement_value", "region_value", "france_value", "france_name", "gap", "previous_vintage", "change",
+    "how", "estimate", "missing_reason", "note", "old_perimeter_value", "source",
 ]
 
 
@@ -171,44 +171,71 @@ def _commune_list(data_dir, dept, tables, events, warnings):
     return pd.DataFrame({"code": sorted(codes), "name": [names[c] for c in sorted(codes)]})
 
 
-def _tidy(catalogue, territories, names):
+def formula_records(catalogue, territories):
+    """Tidy records of every source formula of the catalogue over `territories`."""
     records = []
     for indicator in catalogue:
-        if indicator.evolution:
-            continue
         for formula in indicator.formulas:
-            rows, table = formula_values(formula, territories)
+            rows, _ = formula_values(formula, territories)
             source = source_meta()[formula.source]["short"] + f", {formula.vintage}"
-            for code, level, value, reason, note, how, old in rows:
-                records.append((code, level, indicator.id, indicator.theme, formula.vintage, value, indicator.unit, how, reason, note, old, source))
-    frame = pd.DataFrame.from_records(
-        records,
-        columns=["code", "level", "indicator", "theme", "vintage", "value", "unit", "how", "missing_reason", "note", "old_perimeter_value", "source"],
-    )
+            for row in rows:
+                records.append({
+                    **row, "indicator": indicator.id, "theme": indicator.theme, "vintage": formula.vintage,
+                    "unit": indicator.unit, "source": row["source"] or source,
+                })
+    return pd.DataFrame.from_records(records)
+
+
+def _tidy(catalogue, territories, names):
+    frame = formula_records(catalogue, territories)
     frame = pd.concat([frame, derived_rows(catalogue, frame)], ignore_index=True)
     frame["name"] = frame["code"].map(names)
     return frame
 
 
+def shown_value(frame, catalogue):
+    """Each value rounded to the decimals it is printed with: what ranks and ties are decided on.
+
+    A value has the decimals its source publishes (a whole-number rate has none), never more than
+    its unit prints; two communes printed with the same figure share a rank."""
+    default = frame["unit"].map(lambda u: UNIT_DECIMALS.get(u, 1))
+    decimals = np.fmin(frame["decimals"].astype(float), default).fillna(default).astype(int)
+    return pd.Series([round(v, d) if v == v else v for v, d in zip(frame["value"], decimals)], index=frame.index)
+
+
 def _ranks(frame, catalogue):
+    frame["estimate"] = frame["how"] == ESTIMATED
     communes = frame["level"] == "commune"
-    grouped = frame[communes].groupby(["indicator", "vintage"])["value"]
+    shown = shown_value(frame, catalogue)
+    grouped = shown[communes].groupby([frame.loc[communes, "indicator"], frame.loc[communes, "vintage"]])
     frame.loc[communes, "rank"] = grouped.rank(method="min", ascending=False)
     frame.loc[communes, "rank_of"] = grouped.transform("count")
-    refs = frame[~communes].pivot_table(index=["indicator", "vintage"], columns="level", values="value", aggfunc="first")
+    keys = [frame.loc[communes, "indicator"], frame.loc[communes, "vintage"], frame.loc[communes, "rank"]]
+    frame.loc[communes, "ties"] = frame.loc[communes, "rank"].groupby(keys).transform("count")
+    refs = frame[~communes]
     for level in ("departement", "region", "france"):
-        column = refs[level] if level in refs else pd.Series(dtype=float)
-        frame[f"{level}_value"] = [column.get((i, v), np.nan) for i, v in zip(frame["indicator"], frame["vintage"])]
+        own = refs[refs["level"] == level].drop_duplicates(["indicator", "vintage"]).set_index(["indicator", "vintage"])
+        keys = pd.MultiIndex.from_arrays([frame["indicator"], frame["vintage"]])
+        frame[f"{level}_value"] = own["value"].reindex(keys).to_numpy()
+        if level == "france":
+            frame["france_name"] = own["name"].reindex(keys).to_numpy()
     is_rate = frame["indicator"].map(lambda i: catalogue[i].is_rate)
     gap_points = frame["value"] - frame["departement_value"]
     gap_ratio = frame["value"] / frame["departement_value"]
     frame["gap"] = np.where(is_rate, gap_points, gap_ratio)
     frame.loc[frame["level"] != "commune", "gap"] = np.nan
-    frame = frame.sort_values(["code", "indicator", "vintage"])
+    return _changes(frame.sort_values(["code", "indicator", "vintage"]), is_rate)
+
+
+def _changes(frame, is_rate):
+    """The change since the previous vintage of the same territory, only between values of the same kind:
+    an official value and an estimate are never subtracted from each other."""
     previous = frame.groupby(["code", "indicator"])
     frame["previous_vintage"] = previous["vintage"].shift(1)
     before = previous["value"].shift(1)
-    frame["change"] = np.where(is_rate.loc[frame.index], frame["value"] - before, (frame["value"] / before - 1) * 100)
+    same_kind = previous["estimate"].shift(1) == frame["estimate"]
+    change = np.where(is_rate.loc[frame.index], frame["value"] - before, (frame["value"] / before - 1) * 100)
+    frame["change"] = np.where(same_kind, change, np.nan)
     return frame
 
 
@@ -239,7 +266,7 @@ def load_territory(dept, data_dir=None, catalogue=None, events=None):
         names = dict(zip(communes["code"], communes["name"]))
         names[dept] = dept_name(dept)
         names[region] = region_name(region)
-        names[FRANCE_CODE] = FRANCE_NAME
+        names.update(FRANCE_NAMES)
         frame = _ranks(_tidy(catalogue, territories, names), catalogue)
         from indicators import sanity
         warnings += sanity.check(data_dir, dept, tables, iris, frame, catalogue, communes)

@@ -73,6 +73,10 @@ def _table(path, data_dir):
     family = sources.identify(path)
     if family is None:
         return None, "dictionnaire de variables" if "COD_VAR" in columns else "en-tête non reconnu"
+    if family.id == "references":
+        published = sources.read_references(path)
+        what = sorted({f"{r.family} {r.vintage} ({r.code})" for r in published})
+        return DataFile(relative, family.id, None, f"{len(published)} valeurs publiées : {', '.join(what)}"), None
     try:
         vintage = sources._vintage(family, columns, path)
     except ValueError:

@@ -38,8 +38,9 @@ from reports.pst_view import pst_view
 from reports.render import STATIC, Renderer
 
 CSV_COLUMNS = [
-    "code", "name", "level", "indicator", "label", "theme", "vintage", "value", "unit", "rank", "rank_of",
-    "departement_value", "region_value", "france_value", "gap", "missing_reason", "note", "source", "definition",
+    "code", "name", "level", "indicator", "label", "theme", "vintage", "value", "decimals", "unit", "rank", "rank_of", "ties",
+    "departement_value", "region_value", "france_value", "france_name", "gap", "how", "estimate", "missing_reason", "note",
+    "source", "definition",
 ]
 
 
@@ -71,8 +72,12 @@ _CONTEXT = None
 
 
 def commune_csv(territory, code):
+    """Every figure of a commune with its references; `estimate` flags values computed where none is published,
+    `decimals` the decimals the source publishes (a value is never written with more)."""
     table = territory.table
     rows = table[table["code"] == code].copy()
+    published = rows["decimals"].notna()
+    rows.loc[published, "value"] = [round(v, int(d)) for v, d in zip(rows.loc[published, "value"], rows.loc[published, "decimals"])]
     rows["label"] = rows["indicator"].map(lambda i: territory.catalogue[i].label)
     rows["definition"] = rows["indicator"].map(lambda i: territory.catalogue[i].definition)
     return rows[CSV_COLUMNS].to_csv(index=False, float_format="%.10g", lineterminator="\n")

@@ -112,8 +112,9 @@ def _refs_layer(fig, axes, data):
             values = [np.nan if v is None else v for v in data[key]]
             y = np.arange(len(values)) + offset
             ax.barh(y, values, height=height * 0.95, color=colour)
-            for yy, value in zip(y, values):
-                ax.text(value + 0.5, yy, format_value(value, "%"), va="center", fontsize=7, color="#222222")
+            texts = data.get("commune_texts") or [format_value(v, "%") for v in values]
+            for yy, value, text in zip(y, values, texts):
+                ax.text(value + 0.5, yy, text, va="center", fontsize=7, color="#222222")
 
 
 class Overlay:
@@ -227,7 +228,7 @@ def _position_layer(fig, axes, data):
     dots = []
     for ax, item in zip(axes, data["series"]):
         dots.append(ax.scatter([item["own"]], [0], s=70, color=COMMUNE, edgecolor="white", zorder=4, label=data["name"]))
-        ax.annotate(format_value(item["own"], item["unit"]), (item["own"], 0), xytext=(0, 9), textcoords="offset points",
+        ax.annotate(item.get("own_text") or format_value(item["own"], item["unit"]), (item["own"], 0), xytext=(0, 9), textcoords="offset points",
                     ha="center", fontsize=7.5, color=COMMUNE, fontweight="bold")
     handles = dots[:1]
     if any(item["departement"] is not None for item in data["series"]):
@@ -235,8 +236,8 @@ def _position_layer(fig, axes, data):
     fig.legend(handles, [h.get_label() for h in handles], loc="lower center", ncol=2, bbox_to_anchor=(0.5, 0.0))
 
 
-position = Layered(_position_base, _position_layer, bbox=None)  # laid out to hold the legend: the whole figure
-refs = Layered(_refs_base, _refs_layer, own=("commune", "names"))
+position = Layered(_position_base, _position_layer, own=("own", "own_text", "name", "highlight"), bbox=None)  # laid out to hold the legend: the whole figure
+refs = Layered(_refs_base, _refs_layer, own=("commune", "commune_texts", "names"))
 
 
 def iris(data):

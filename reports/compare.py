@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reports.formatting import format_gap, format_value, is_missing
+from reports.formatting import format_gap, format_row, is_missing, shown_decimals
 
 
 @dataclass
@@ -24,7 +24,8 @@ def compare(table, catalogue, a, b, names, dept_name, date):
     """
     rows = []
     communes = table[table["level"] == "commune"]
-    depts = table[table["level"] == "departement"].set_index(["indicator", "vintage"])["value"]
+    depts = table[table["level"] == "departement"].set_index(["indicator", "vintage"])
+    keyed = table.set_index(["code", "indicator", "vintage"])
     for indicator in catalogue:
         sub = table[table["indicator"] == indicator.id]
         values = sub.pivot_table(index="vintage", columns="code", values="value", aggfunc="first")
@@ -38,11 +39,14 @@ def compare(table, catalogue, a, b, names, dept_name, date):
         spread = communes[(communes["indicator"] == indicator.id) & (communes["vintage"] == vintage)]["value"].std(ddof=0)
         gap = va - vb if indicator.is_rate else (va / vb if vb else np.nan)
         score = abs(va - vb) / spread if spread and not is_missing(spread) else 0.0
-        dept = depts.get((indicator.id, vintage), np.nan)
+        dept = depts.loc[(indicator.id, vintage)] if (indicator.id, vintage) in depts.index else {"value": np.nan}
+        own = {code: keyed.loc[(code, indicator.id, vintage)] for code in (a, b)}
+        shown = {code: format_row(row, indicator.unit) for code, row in own.items()}
+        decimals = min(shown_decimals(indicator.unit, row["decimals"]) for row in own.values())
         rows.append({
             "id": indicator.id, "label": indicator.label, "theme": catalogue.themes[indicator.theme], "vintage": vintage,
-            "a": format_value(va, indicator.unit), "b": format_value(vb, indicator.unit), "dept": format_value(dept, indicator.unit),
-            "gap": format_gap(gap, indicator.unit), "score": score, "definition": indicator.definition,
+            "a": shown[a], "b": shown[b], "dept": format_row(dept, indicator.unit),
+            "gap": format_gap(gap, indicator.unit, decimals), "score": score, "definition": indicator.definition,
         })
     rows.sort(key=lambda r: -r["score"])
     return Comparison((a, names[a]), (b, names[b]), dept_name, rows, date)

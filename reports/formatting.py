@@ -8,25 +8,28 @@ import math
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal
 
+from indicators.catalogue import UNIT_DECIMALS
+
 LOCALE = "fr_FR"
 MISSING = "n.d."
 NBSP = "\u00a0"
 
-# unit -> (decimals, suffix, signed)
-UNITS = {
-    "%": (1, f"{NBSP}%", False),
-    "% par an": (2, f"{NBSP}% par an", True),
-    "points": (1, f"{NBSP}pt", True),
-    "‰": (1, f"{NBSP}‰", False),
-    "€": (0, f"{NBSP}€", False),
-    "habitants": (0, f"{NBSP}habitants", False),
-    "ménages": (0, f"{NBSP}ménages", False),
-    "logements": (0, f"{NBSP}logements", False),
-    "personnes": (2, "", False),
-    "hab./km²": (0, f"{NBSP}hab./km²", False),
-    "ratio": (2, "", False),
-    "score": (2, "", True),
+# unit -> (suffix, signed); the decimals are the catalogue's (UNIT_DECIMALS)
+SUFFIXES = {
+    "%": (f"{NBSP}%", False),
+    "% par an": (f"{NBSP}% par an", True),
+    "points": (f"{NBSP}pt", True),
+    "‰": (f"{NBSP}‰", False),
+    "€": (f"{NBSP}€", False),
+    "habitants": (f"{NBSP}habitants", False),
+    "ménages": (f"{NBSP}ménages", False),
+    "logements": (f"{NBSP}logements", False),
+    "personnes": ("", False),
+    "hab./km²": (f"{NBSP}hab./km²", False),
+    "ratio": ("", False),
+    "score": ("", True),
 }
+UNITS = {unit: (UNIT_DECIMALS[unit], *rest) for unit, rest in SUFFIXES.items()}
 
 
 def is_missing(value):
@@ -44,31 +47,53 @@ def format_number(value, decimals=0, signed=False):
     return text.replace("-", "−")
 
 
+def shown_decimals(unit, published=None):
+    """The decimals a value is printed with: its unit's, or fewer when the source publishes fewer."""
+    default = UNITS.get(unit, (1,))[0]
+    return default if is_missing(published) else min(default, int(published))
+
+
 def format_value(value, unit, decimals=None):
-    """A value with its unit, e.g. format_value(27.94, "%") == "27,9 %" (non-breaking space)."""
+    """A value with its unit, e.g. format_value(27.94, "%") == "27,9 %" (non-breaking space).
+
+    `decimals` replaces the unit's (shown_decimals gives it for a value published with fewer)."""
     if is_missing(value):
         return MISSING
     default, suffix, signed = UNITS.get(unit, (1, f"{NBSP}{unit}", False))
+    decimals = None if is_missing(decimals) else int(decimals)
     if unit == "points":
         plural = abs(round(value, default)) >= 2
         suffix = f"{NBSP}point{'s' if plural else ''}"
     return format_number(value, default if decimals is None else decimals, signed) + suffix
 
 
-def format_gap(gap, unit):
-    """Gap to the département: points for rates, a ratio ("× 1,25") for amounts."""
+def format_row(row, unit):
+    """A tidy-table row's value with the decimals its source publishes, "(e)" marking an estimate."""
+    text = format_value(row["value"], unit, shown_decimals(unit, row.get("decimals")))
+    return text + f"{NBSP}(e)" if not is_missing(row["value"]) and bool(row.get("estimate", False)) else text
+
+
+def format_gap(gap, unit, decimals=None):
+    """Gap to the département: points for rates (no more decimals than `decimals`), a ratio ("× 1,25") for amounts."""
     if is_missing(gap):
         return MISSING
     if unit in ("%", "% par an", "points", "‰"):
-        return format_value(gap, "points")
+        return format_value(gap, "points", shown_decimals("points", decimals))
     return f"×{NBSP}{format_number(gap, 2)}"
 
 
-def format_rank(rank, rank_of):
+def format_rank(rank, rank_of, ties=1, of_all=None, peers="communes"):
+    """ "3e sur 39", "1re ex aequo sur 39" when others share the value, "5e sur 38 communes ayant une
+    valeur" when some of the `of_all` territories have none."""
     if is_missing(rank) or is_missing(rank_of):
         return MISSING
     rank = int(rank)
-    return f"{rank}{'re' if rank == 1 else 'e'} sur {int(rank_of)}"
+    text = f"{rank}{'re' if rank == 1 else 'e'}"
+    if not is_missing(ties) and ties > 1:
+        text += " ex aequo"
+    if of_all is not None and int(rank_of) < int(of_all):
+        return f"{text} sur {int(rank_of)} {peers} ayant une valeur"
+    return f"{text} sur {int(rank_of)}"
 
 
 def format_date(date):

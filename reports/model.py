@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from indicators.sources import source_meta
 from indicators.territory import fold
-from reports.formatting import MISSING, format_date, format_rank, format_value, is_missing
+from reports.formatting import MISSING, NBSP, format_date, format_rank, format_value, is_missing, shown_decimals
 from reports.phrases import Facts, headline, indicator_sentence, notability, phrase_table
 
 LICENCE = "Licence Ouverte / Open Licence, INSEE / IGN"
@@ -48,6 +48,7 @@ class Row:
     source: str
     definition: str
     sentence: object = None
+    earlier: bool = False  # a line of an earlier vintage, shown for references the latest one lacks
 
 
 @dataclass
@@ -125,21 +126,41 @@ class Portrait:
         return out
 
 
+ESTIMATE_MARK = f"{NBSP}(e)"
+ESTIMATE_NOTE = (
+    "(e) estimation à partir des communes : taux des communes, arrondis par l'Insee, pondérés par leurs effectifs ; "
+    "aucune valeur publiée pour ce territoire, la valeur officielle peut différer de quelques dixièmes de point"
+)
+
+
 class Notes:
-    """Numbered notes for missing values, one number per distinct reason."""
+    """Numbered notes for missing values, estimates and published references, one number per distinct text."""
 
     def __init__(self):
         self.numbers = {}
 
-    def cell(self, value, unit, reason, note="", old=None):
+    def number(self, text):
+        return self.numbers.setdefault(text, len(self.numbers) + 1)
+
+    def cell(self, value, unit, reason, note="", old=None, decimals=None, estimate=False):
         if is_missing(value):
             text = reason or "valeur manquante"
             if note and not is_missing(old):
-                text = f"{text} ; {note} : {format_value(old, unit)}"
-            return Cell(MISSING, self.numbers.setdefault(text, len(self.numbers) + 1), None)
-        if note:
-            return Cell(format_value(value, unit), self.numbers.setdefault(note, len(self.numbers) + 1), value)
-        return Cell(format_value(value, unit), None, value)
+                text = f"{text} ; {note} : {format_value(old, unit, shown_decimals(unit, decimals))}"
+            return Cell(MISSING, self.number(text), None)
+        text = format_value(value, unit, shown_decimals(unit, decimals))
+        if estimate:
+            return Cell(text + ESTIMATE_MARK, self.number(ESTIMATE_NOTE), value)
+        return Cell(text, self.number(note) if note else None, value)
+
+    def reference(self, ref, unit, own_source):
+        """A reference territory's cell; a published value read elsewhere than the commune's source cites it."""
+        if ref is None:
+            return Cell(MISSING, self.number("territoire absent des sources"))
+        cell = self.cell(ref["value"], unit, ref["missing_reason"], decimals=ref["decimals"], estimate=bool(ref["estimate"]))
+        if cell.value is not None and cell.note is None and ref["source"] != own_source:
+            cell.note = self.number(f"{ref['name']} : {ref['source']}")
+        return cell
 
     def items(self):
         return [(n, text) for text, n in self.numbers.items()]
@@ -161,33 +182,40 @@ def _references(territory):
 
 
 def _known_vintages(own):
-    """{indicator: [(vintage, value), ...]} of the known values, oldest first."""
+    """{indicator: [(vintage, value, decimals, estimate), ...]} of the known values, oldest first."""
     known = own.dropna(subset=["value"]).sort_values("vintage")
     out = {}
-    for indicator, vintage, value in zip(known["indicator"], known["vintage"], known["value"]):
-        out.setdefault(indicator, []).append((int(vintage), value))
+    for row in zip(known["indicator"], known["vintage"], known["value"], known["decimals"], known["estimate"]):
+        out.setdefault(row[0], []).append((int(row[1]), *row[2:]))
     return out
 
 
 def _evolution(series, indicator, latest_vintage):
-    """The change from the oldest to the latest vintage, e.g. "−2,3 points depuis 2012"."""
+    """The change from the oldest to the latest vintage, e.g. "−2,3 points depuis 2012", between two
+    values of the same kind, and in whole points when the rates are published as whole numbers."""
     if getattr(indicator, "derivations", None) or indicator.evolution or len(series) < 2:
         return ""
-    (first_vintage, first), (last_vintage, last) = series[0], series[-1]
-    if last_vintage != latest_vintage or first_vintage == last_vintage:
+    (first_vintage, first, first_decimals, first_estimate), (last_vintage, last, last_decimals, last_estimate) = series[0], series[-1]
+    if last_vintage != latest_vintage or first_vintage == last_vintage or bool(first_estimate) != bool(last_estimate):
         return ""
     if indicator.is_rate:
-        change = format_value(last - first, "points")
+        decimals = min(shown_decimals(indicator.unit, first_decimals), shown_decimals(indicator.unit, last_decimals))
+        change = format_value(last - first, "points", min(decimals, shown_decimals("points")))
     else:
         change = format_value((last / first - 1) * 100, "%", decimals=1)
         change = change if change.startswith("−") else "+" + change
     return f"{change} depuis {first_vintage}"
 
 
-def _facts(indicator, row):
+def _facts(indicator, row, territory=None, refs=None):
     """The facts a sentence may use; a count is never compared with the département's total."""
     ref = None if indicator.unit in COUNT_UNITS else row["departement_value"]
-    return Facts(indicator.id, row["value"], ref, row["rank"], row["rank_of"], indicator.is_rate, indicator.unit)
+    dept = _known(_reference(refs, "departement", indicator.id, row["vintage"])) if refs is not None else None
+    return Facts(
+        indicator.id, row["value"], ref, row["rank"], row["rank_of"], indicator.is_rate, indicator.unit, row["ties"],
+        row["decimals"], rank_text(territory, row) if territory is not None else "", int(row["vintage"]),
+        bool(dept is not None and dept["estimate"]), None if dept is None else dept["decimals"],
+    )
 
 
 COUNT_UNITS = {"habitants", "ménages", "logements"}
@@ -202,8 +230,51 @@ def _findings(rows):
     return [s for s in sentences if id(s) in keep]
 
 
+def _reference(refs, level, indicator_id, vintage):
+    key = (indicator_id, vintage)
+    return refs[level].loc[key] if key in refs[level].index else None
+
+
+def _earlier_vintage(own, refs, indicator_id, vintage):
+    """The latest earlier vintage that has a reference the latest vintage lacks, or None."""
+    missing = [level for level in LEVELS if _known(_reference(refs, level, indicator_id, vintage)) is None]
+    earlier = sorted((int(v) for v in own.loc[own["indicator"] == indicator_id, "vintage"] if v < vintage), reverse=True)
+    return next((v for v in earlier if any(_known(_reference(refs, level, indicator_id, v)) is not None for level in missing)), None)
+
+
+def _known(ref):
+    return None if ref is None or is_missing(ref["value"]) else ref
+
+
+LEVELS = ("departement", "region", "france")
+
+
+def rank_text(territory, row):
+    """The rank of a commune's row: ex aequo when others share its printed value, out of those with a value."""
+    if is_missing(row["value"]):
+        return MISSING
+    peers = "territoires" if hasattr(territory, "members_of") else "communes"
+    return format_rank(row["rank"], row["rank_of"], row["ties"], len(territory.communes), peers)
+
+
+def _row(territory, indicator, row, refs, notes, known, earlier=False):
+    cells = {level: notes.reference(_reference(refs, level, indicator.id, row["vintage"]), indicator.unit, row["source"]) for level in LEVELS}
+    facts = _facts(indicator, row, territory, refs)
+    sentence = None if earlier or is_missing(row["value"]) else indicator_sentence(facts, indicator.label, indicator.unit)
+    return Row(
+        indicator.id, indicator.label, indicator.unit, int(row["vintage"]),
+        notes.cell(row["value"], indicator.unit, row["missing_reason"], row["note"], row["old_perimeter_value"], row["decimals"], bool(row["estimate"])),
+        cells["departement"], cells["region"], cells["france"], rank_text(territory, row),
+        "" if earlier else _evolution(known.get(indicator.id, []), indicator, row["vintage"]), row["source"], indicator.definition,
+        sentence, earlier,
+    )
+
+
 def build_rows(territory, code, theme, notes):
-    known = _known_vintages(territory.rows_of(code))
+    """The theme's table: each indicator at its latest vintage, and on a line of its own the earlier
+    vintage whose references the latest one lacks (the 2019 medians beside a 2021 without them)."""
+    own = territory.rows_of(code)
+    known = _known_vintages(own)
     latest = _latest(territory, code)
     refs = _references(territory)
     rows = []
@@ -211,22 +282,11 @@ def build_rows(territory, code, theme, notes):
         if indicator.id not in latest.index:
             continue
         row = latest.loc[indicator.id]
-        cells = {}
-        for level in ("departement", "region", "france"):
-            ref = refs[level].loc[(indicator.id, row["vintage"])] if (indicator.id, row["vintage"]) in refs[level].index else None
-            if ref is None:
-                cells[level] = Cell(MISSING, notes.numbers.setdefault("territoire absent des sources", len(notes.numbers) + 1))
-            else:
-                cells[level] = notes.cell(ref["value"], indicator.unit, ref["missing_reason"])
-        facts = _facts(indicator, row)
-        rows.append(Row(
-            indicator.id, indicator.label, indicator.unit, int(row["vintage"]),
-            notes.cell(row["value"], indicator.unit, row["missing_reason"], row["note"], row["old_perimeter_value"]),
-            cells["departement"], cells["region"], cells["france"],
-            format_rank(row["rank"], row["rank_of"]) if not is_missing(row["value"]) else MISSING,
-            _evolution(known.get(indicator.id, []), indicator, row["vintage"]), row["source"], indicator.definition,
-            None if is_missing(row["value"]) else indicator_sentence(facts, indicator.label, indicator.unit),
-        ))
+        rows.append(_row(territory, indicator, row, refs, notes, known))
+        earlier = _earlier_vintage(own, refs, indicator.id, row["vintage"])
+        if earlier is not None:
+            previous = own[(own["indicator"] == indicator.id) & (own["vintage"] == earlier)].iloc[0]
+            rows.append(_row(territory, indicator, previous, refs, notes, known, earlier=True))
     return rows
 
 
@@ -236,7 +296,7 @@ def _section_headline(territory, code, theme):
     for indicator_id in phrase_table()["headline_candidates"].get(theme, []):
         if indicator_id not in latest.index or is_missing(latest.loc[indicator_id, "value"]):
             continue
-        facts = _facts(territory.catalogue[indicator_id], latest.loc[indicator_id])
+        facts = _facts(territory.catalogue[indicator_id], latest.loc[indicator_id], territory, _references(territory))
         sentence = headline(facts)
         score = notability(facts)
         if sentence and (best is None or score > best_score):
@@ -246,18 +306,19 @@ def _section_headline(territory, code, theme):
 
 def _theme_chart(territory, code, theme, rows, dept_name, region_name):
     """Commune against its references, for the theme's rates."""
-    data = [r for r in rows if r.unit == "%" and r.value.value is not None]
+    data = [r for r in rows if r.unit == "%" and r.value.value is not None and not r.earlier]
     if not data:
         return None
-    columns = ["Indicateur", "Année", territory.name_of(code), dept_name, region_name or "Région", "France métropolitaine"]
+    columns = ["Indicateur", "Année", territory.name_of(code), dept_name, region_name or "Région", "France"]
     table_rows = [[r.label, r.vintage, r.value.text, r.departement.text, r.region.text, r.france.text] for r in data]
     series = {
         "labels": [r.label for r in data],
         "commune": [r.value.value for r in data],
+        "commune_texts": [r.value.text for r in data],
         "departement": [r.departement.value for r in data],
         "region": [r.region.value for r in data],
         "france": [r.france.value for r in data],
-        "names": [territory.name_of(code), dept_name, region_name or "Région", "France métropolitaine"],
+        "names": [territory.name_of(code), dept_name, region_name or "Région", "France"],
         "scale_max": _scale_max(territory, data),
     }
     label = territory.catalogue.themes[theme]
@@ -301,10 +362,11 @@ def _position_chart(territory, code, theme, peers="communes du département"):
         series.append({
             "label": f"{indicator.label} ({int(latest_vintage)})", "unit": indicator.unit,
             "values": communes["value"].tolist(), "own": float(own["value"].iloc[0]),
+            "own_text": format_value(own["value"].iloc[0], indicator.unit, shown_decimals(indicator.unit, own["decimals"].iloc[0])),
             "departement": float(dept.iloc[0]) if len(dept) and not is_missing(dept.iloc[0]) else None,
         })
-        rows.append([indicator.label, int(latest_vintage), format_value(own["value"].iloc[0], indicator.unit),
-                     format_rank(own["rank"].iloc[0], own["rank_of"].iloc[0]),
+        rows.append([indicator.label, int(latest_vintage), format_value(own["value"].iloc[0], indicator.unit, shown_decimals(indicator.unit, own["decimals"].iloc[0])),
+                     rank_text(territory, own.iloc[0]),
                      format_value(communes["value"].min(), indicator.unit), format_value(communes["value"].max(), indicator.unit)])
     if not series:
         return None
@@ -497,10 +559,12 @@ def build_portrait(territory, code, today=None):
     for indicator in territory.catalogue:
         if indicator.key and indicator.id in latest.index:
             row = latest.loc[indicator.id]
-            detail = format_rank(row["rank"], row["rank_of"]) if not is_missing(row["value"]) else row["missing_reason"].split(" : ")[0].split(" (")[0]
-            ref = "" if is_missing(row["departement_value"]) else f"département : {format_value(row['departement_value'], indicator.unit)}"
+            detail = rank_text(territory, row) if not is_missing(row["value"]) else row["missing_reason"].split(" : ")[0].split(" (")[0]
+            dept = _known(_reference(_references(territory), "departement", indicator.id, row["vintage"]))
+            ref = "" if dept is None else f"département : {format_value(dept['value'], indicator.unit, shown_decimals(indicator.unit, dept['decimals']))}" + (ESTIMATE_MARK if dept["estimate"] else "")
             key_figures.append({
-                "label": indicator.label, "value": format_value(row["value"], indicator.unit), "vintage": int(row["vintage"]),
+                "label": indicator.label, "value": format_value(row["value"], indicator.unit, shown_decimals(indicator.unit, row["decimals"])),
+                "vintage": int(row["vintage"]),
                 "rank": detail, "reference": ref,
             })
     used = {r.id for s in sections for r in s.rows}
@@ -538,12 +602,13 @@ def members_table(territory, members):
         vintage = int(sub["vintage"].max())
         sub = table[(table["indicator"] == indicator.id) & (table["vintage"] == vintage)].set_index("code")
         ranks = sub["value"].rank(method="min", ascending=False)
+        ties = ranks.map(ranks.value_counts())
         known = int(sub["value"].notna().sum())
         columns.append(f"{indicator.label} ({vintage})")
         for code in members:
             value = sub["value"].get(code)
-            text = format_value(value, indicator.unit)
+            text = format_value(value, indicator.unit, shown_decimals(indicator.unit, sub["decimals"].get(code)))
             if not is_missing(value):
-                text += f" ({format_rank(ranks[code], known)})"
+                text += f" ({format_rank(ranks[code], known, ties[code], len(members))})"
             rows[code].append(text)
     return {"columns": columns, "rows": [{"code": c, "name": territory.name_of(c), "values": rows[c]} for c in members]}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 
 from geodata.yamlfile import load_yaml
-from reports.formatting import format_rank, format_value, is_missing
+from reports.formatting import format_rank, format_value, is_missing, shown_decimals
 
 PHRASES = Path(__file__).parent / "data" / "phrases.yaml"
 MIN_PEERS = 10
@@ -25,6 +25,12 @@ class Facts:
     rank_of: float | None
     is_rate: bool
     unit: str = ""
+    ties: float | None = None  # communes sharing the printed value, this one included
+    decimals: float | None = None  # decimals the source publishes the value with
+    rank_label: str = ""  # the rank as printed: "1re ex aequo sur 39"
+    year: int | None = None
+    ref_estimated: bool = False  # the département's value is an estimate from its communes
+    ref_decimals: float | None = None
 
     @property
     def position(self):
@@ -34,6 +40,8 @@ class Facts:
         if n < MIN_PEERS:
             return None  # "among the highest" means little among a handful of territories
         edge = max(3, round(n * 0.1))
+        if not is_missing(self.ties) and self.ties > edge:
+            return None  # a value shared by more communes than the top group ranks nothing
         if r <= edge:
             return "top"
         if r > n - edge:
@@ -110,9 +118,12 @@ def indicator_sentence(facts, label, unit):
     rule = _first(phrase_table()["indicator"], facts)
     if rule is None:
         return None
+    ref = format_value(facts.ref, unit, shown_decimals(unit, facts.ref_decimals))
+    if facts.ref_estimated:
+        ref += " (estimation à partir des communes)"
     text = rule["text"].format(
-        label=label, value=format_value(facts.value, unit), ref=format_value(facts.ref, unit),
-        rank=format_rank(facts.rank, facts.rank_of),
+        label=label, year=facts.year, value=format_value(facts.value, unit, shown_decimals(unit, facts.decimals)), ref=ref,
+        rank=facts.rank_label or format_rank(facts.rank, facts.rank_of, facts.ties),
     )
     return Sentence(text, facts, rule["when"])
 

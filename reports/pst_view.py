@@ -8,7 +8,7 @@ import datetime as dt
 
 from babel.dates import format_date as babel_date
 
-from reports.formatting import MISSING, format_value
+from reports.formatting import MISSING, format_row, format_value
 from reports.model import Chart
 
 STATUS_CLASS = {"idée": "idea", "en préparation": "preparing", "en cours": "running", "terminé": "done", "suspendu": "paused",
@@ -45,8 +45,8 @@ def indicator_trend(territory, code, indicator_id):
         change = format_value(delta, "points") if indicator.is_rate else format_value((last["value"] / first["value"] - 1) * 100, "%")
     return {
         "label": indicator.label,
-        "baseline": f"{format_value(first['value'], indicator.unit)} ({int(first['vintage'])})",
-        "latest": f"{format_value(last['value'], indicator.unit)} ({int(last['vintage'])})",
+        "baseline": f"{format_row(first, indicator.unit)} ({int(first['vintage'])})",
+        "latest": f"{format_row(last, indicator.unit)} ({int(last['vintage'])})",
         "change": change, "reason": "",
     }
 

@@ -20,7 +20,7 @@ from markupsafe import escape
 
 from geodata.boundaries import LAMBERT93, WEB_CRS
 from indicators.iris import iris_catalogue, iris_values
-from reports.formatting import MISSING, format_number, format_rank, format_value, is_missing
+from reports.formatting import MISSING, format_number, format_rank, format_value, is_missing, shown_decimals
 from reports.maps import MISSING_COLOUR, PALETTES
 
 STATIC = Path(__file__).parent / "static"
@@ -82,11 +82,13 @@ def _class_of(value, bins):
     return int(min(np.searchsorted(bins, value, side="left"), len(bins) - 1))
 
 
-def _indicator_entry(label, unit, polarity, vintage, values, ranks=None, reasons=None):
+def _indicator_entry(label, unit, polarity, vintage, values, ranks=None, reasons=None, decimals=None):
+    """One indicator of a web map; `decimals` are those each value is published with (whole-number rates: none)."""
     bins, colours, labels = classify(list(values.values()), unit, polarity)
     entry = {"label": label, "unit": unit, "vintage": vintage, "colours": colours, "legend": labels, "missing": MISSING_COLOUR, "values": {}}
     for code, value in values.items():
-        item = {"t": format_value(value, unit), "c": _class_of(value, bins), "v": None if is_missing(value) else round(float(value), 6)}
+        text = format_value(value, unit, shown_decimals(unit, (decimals or {}).get(code)))
+        item = {"t": text, "c": _class_of(value, bins), "v": None if is_missing(value) else round(float(value), 6)}
         if ranks and code in ranks:
             item["r"] = ranks[code]
         if is_missing(value) and reasons:
@@ -112,9 +114,12 @@ def departement_data(territory, shapes, folders):
             vintage = int(known["vintage"].max())
             rows = rows[rows["vintage"] == vintage]
             values = dict(zip(rows["code"], rows["value"]))
-            ranks = {c: format_rank(r, n) for c, r, n in zip(rows["code"], rows["rank"], rows["rank_of"]) if not is_missing(r)}
+            ranks = {
+                c: format_rank(r, n, t, len(rows)) for c, r, n, t in zip(rows["code"], rows["rank"], rows["rank_of"], rows["ties"]) if not is_missing(r)
+            }
             reasons = dict(zip(rows["code"], rows["missing_reason"]))
-            indicators[indicator.id] = _indicator_entry(indicator.label, indicator.unit, indicator.polarity, vintage, values, ranks, reasons)
+            decimals = dict(zip(rows["code"], rows["decimals"]))
+            indicators[indicator.id] = _indicator_entry(indicator.label, indicator.unit, indicator.polarity, vintage, values, ranks, reasons, decimals)
             ids.append(indicator.id)
         if ids:
             themes.append({"label": theme_label, "indicators": ids})

@@ -56,10 +56,11 @@ def test_crossed_values_are_computed_from_their_inputs_for_every_territory(terri
     a, b = values_of(table, *a_ref), values_of(table, *b_ref)
     rows = table[(table["indicator"] == indicator) & (table["vintage"] == vintage)]
     assert set(rows["level"]) == {"commune", "departement", "region", "france"}
-    assert len(rows) == len(a) == 39 + 3
+    assert len(rows) == 39 + 3
     computed = 0
     for _, row in rows.iterrows():
-        x, y = a[(row["code"], row["level"])], b[(row["code"], row["level"])]
+        # France entière and France métropolitaine are different territories: never combined
+        x, y = a.get((row["code"], row["level"]), math.nan), b.get((row["code"], row["level"]), math.nan)
         if math.isnan(x) or math.isnan(y):
             assert math.isnan(row["value"]) and "manquante" in row["missing_reason"]
         else:
@@ -77,7 +78,7 @@ def test_crossed_indicators_are_flagged_themed_and_ranked(territory):
     assert not any(i.crossed for i in catalogue if i.evolution or i.formulas)
     rows = territory.table[(territory.table["indicator"] == "rapport_chomage_jeunes") & (territory.table["level"] == "commune")]
     latest = rows[rows["vintage"] == 2022]
-    assert sorted(latest["rank"]) == sorted(latest["value"].rank(ascending=False, method="min"))
+    assert sorted(latest["rank"]) == sorted(latest["value"].round(2).rank(ascending=False, method="min"))
     assert (latest["rank_of"] == 39).all()
     dept = departement_value(territory.table, "rapport_chomage_jeunes", 2022)
     assert latest["departement_value"].eq(dept).all()

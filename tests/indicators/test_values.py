@@ -92,13 +92,17 @@ def test_region_unemployment_2016_is_summed_from_the_iris_file(territory, data_d
     assert round(rate, 2) == 12.71
 
 
-def test_france_population_2021_from_the_all_france_table(territory, data_dir):
-    seen, total = set(), 0
+def test_france_and_region_populations_2021_count_paris_lyon_marseille_once(territory, data_dir):
+    """The all-France table lists Paris, Lyon and Marseille only as arrondissements (ARM rows): counted, once."""
+    seen, france, region = set(), 0, 0
     for row in read_raw(next(data_dir.rglob("communes.csv")), sep=","):
-        if row["commune_type"] == "COM" and row["insee_com"] not in seen and not row["insee_dep"].startswith("97"):
+        if row["commune_type"] in ("COM", "ARM") and row["insee_com"] not in seen and not row["insee_dep"].startswith("97"):
             seen.add(row["insee_com"])
-            total += float(row["population_2021"])
-    assert territory.value("FRM", "population", 2021)["value"] == pytest.approx(total)
+            france += float(row["population_2021"])
+            region += float(row["population_2021"]) if row["insee_reg"] == "11" else 0
+    assert {"75056", "69123", "13055"}.isdisjoint(seen) and "75101" in seen
+    assert territory.value("FRM", "population", 2021)["value"] == pytest.approx(france) == 65_503_471
+    assert territory.value("11", "population", 2021)["value"] == pytest.approx(region) == 12_317_279
 
 
 def test_ranks_count_from_the_highest_value(territory):
@@ -107,8 +111,10 @@ def test_ranks_count_from_the_highest_value(territory):
     top = rows.sort_values("value", ascending=False).iloc[0]
     assert top["rank"] == 1 and top["rank_of"] == 39
     assert rows["rank"].max() <= 39
+    shown = rows["value"].round(0)  # whole-number rates: communes printed alike share a rank
     for _, row in rows.iterrows():
-        assert row["rank"] == 1 + (rows["value"] > row["value"]).sum()
+        assert row["rank"] == 1 + (shown > round(row["value"])).sum()
+        assert row["ties"] == (shown == round(row["value"])).sum()
 
 
 def test_every_indicator_has_a_value_or_a_reason_for_every_commune(territory):

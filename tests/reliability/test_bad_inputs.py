@@ -109,8 +109,8 @@ ERRORS = [
      f"{{root}}/{FILOSOFI}: binary file, not a CSV text table (a ZIP archive: unzip it)"),
     ("empty_commune_code", edit(FILOSOFI, "\n2A003;", "\n;"), f"{{root}}/{FILOSOFI}: line 4: empty CODGEO (every row needs the code of its territory)"),
     ("second_copy_of_a_table", copy_table,
-     f"{{root}}/{FILOSOFI}: a second filosofi 2021 table at commune level; already read {{root}}/cc_filosofi_2021_COM (1).csv: "
-     "remove one of the two files"),
+     f"{{root}}/{FILOSOFI}: territory 2A001 is also in {{root}}/cc_filosofi_2021_COM (1).csv: two files of the same source "
+     "and vintage give it twice, remove it from one of them"),
     ("geojson_bare_geometry", write(BOUNDARIES, json.dumps(POLYGON)),
      f"{{root}}/{BOUNDARIES}: a boundary GeoJSON is a FeatureCollection (or one Feature) whose features carry a code, this file is a Polygon: "
      "export the layer as a FeatureCollection"),

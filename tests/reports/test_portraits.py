@@ -9,7 +9,7 @@ import sys
 import pytest
 from pypdf import PdfReader
 
-from reports.formatting import format_rank, format_value
+from reports.formatting import format_rank, format_value, shown_decimals
 from reports.model import build_portrait
 from tests.conftest import ROOT, french_float, read_raw
 
@@ -49,9 +49,13 @@ def test_pdf_has_the_name_and_key_figures_from_the_raw_files(site, data_dir):
     poverty = french_float(filosofi["93001"]["TP6021"])
     median = float(filosofi["93001"]["MED21"])
     population = float(comparateur["93001"]["P22_POP"])
-    for expected in (format_value(poverty, "%"), format_value(median, "€"), format_value(population, "habitants")):
+    # Filosofi publishes commune poverty rates as whole numbers ("42,0" in the file): printed without a decimal
+    assert all(r["TP6021"].endswith(",0") for c, r in filosofi.items() if c.startswith("93"))
+    for expected in (format_value(poverty, "%", 0), format_value(median, "€"), format_value(population, "habitants")):
         assert normalise(expected) in text, expected
-    assert "42,0 %" in text and "15 330 €" in text and "89 489 habitants" in text
+    assert "42 %" in text and "42,0 %" not in text and "15 330 €" in text and "89 489 habitants" in text
+    tied = [c for c, r in filosofi.items() if c.startswith("93") and r["TP6021"] == filosofi["93001"]["TP6021"]]
+    assert len(tied) == 3 and "1re ex aequo sur 39" in text
     assert f"page 1 / {pages}" in text and "Sommaire" in text
     assert "Licence Ouverte" in text
 
@@ -64,7 +68,7 @@ def test_pdf_of_the_merged_commune_explains_the_missing_median(site):
 
 def test_html_holds_the_same_figures(site):
     html = normalise((site / "93001-aubervilliers" / "index.html").read_text(encoding="utf-8"))
-    for expected in ("42,0 %", "15 330 €", "89 489 habitants", "1re sur 39"):
+    for expected in ("42 %", "15 330 €", "89 489 habitants", "1re ex aequo sur 39"):
         assert expected in html
     assert 'lang="fr"' in html
     index = (site / "index.html").read_text(encoding="utf-8")
@@ -101,7 +105,9 @@ def test_every_generated_sentence_is_true(territory):
             n, rank = facts.rank_of, facts.rank
             edge = max(3, round(n * 0.1)) if n == n else 0
             if sentence.when.get("position") == "top":
-                assert rank <= edge and (territory.table.query("indicator == @facts.indicator and level == 'commune' and vintage == @row.vintage")["value"] > facts.value).sum() < edge
+                peers = territory.table.query("indicator == @facts.indicator and level == 'commune' and vintage == @row.vintage")["value"]
+                places = shown_decimals(territory.catalogue[facts.indicator].unit, facts.decimals)  # ranked as printed
+                assert rank <= edge and (peers.round(places) > round(facts.value, places)).sum() < edge
             if sentence.when.get("position") == "bottom":
                 assert rank > n - edge
             gap = sentence.when.get("gap", "")
@@ -112,10 +118,15 @@ def test_every_generated_sentence_is_true(territory):
             if sentence.when.get("sign") == "negative":
                 assert facts.value < 0
             indicator = territory.catalogue[facts.indicator]
-            if "{value}" not in sentence.text and indicator.label in sentence.text:
-                assert format_value(facts.value, indicator.unit) in sentence.text
+            if indicator.label in sentence.text:
+                assert format_value(facts.value, indicator.unit, shown_decimals(indicator.unit, facts.decimals)) in sentence.text
+                assert f" en {int(row['vintage'])} : " in sentence.text
+            if indicator.label in sentence.text and sentence.when.get("gap") in ("well_above", "well_below"):  # they print the département's value
+                dept = territory.value(territory.dept, facts.indicator, int(row["vintage"]))
+                assert ("estimation à partir des communes" in sentence.text) == bool(dept["estimate"])
             if "sur 39" in sentence.text:
-                assert format_rank(facts.rank, facts.rank_of) in sentence.text
+                assert format_rank(facts.rank, facts.rank_of, facts.ties) in sentence.text
+                assert ("ex aequo" in sentence.text) == (facts.ties > 1)
 
 
 def test_rebuilding_one_commune_leaves_the_others_untouched(site, data_dir):
