@@ -203,7 +203,7 @@ def _official(table, formula, level, code):
             continue  # a published-references row gives some variables of a family only
         value, reason = evaluate(formula, data.loc[[candidate]], reasons.loc[[candidate]])
         citations = cited.get(candidate, {})
-        source = " ; ".join(dict.fromkeys(citations[v] for v in formula.variables if v in citations)) or None
+        source = " ; ".join(sorted({citations[v] for v in formula.variables if v in citations})) or None
         return _record(candidate, level, value.iloc[0], reason.iloc[0], how=OFFICIAL, decimals=_decimals(formula, table, level), source=source)
     return None
 

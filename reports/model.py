@@ -133,6 +133,11 @@ ESTIMATE_NOTE = (
 )
 
 
+def _breakable(text, unit):
+    """A table cell may wrap between a figure and a unit in words ("1 681 725 / habitants"), never inside the figure."""
+    return text.replace(f"{NBSP}{unit}", f" {unit}") if unit[:1].isalpha() or " " in unit else text
+
+
 class Notes:
     """Numbered notes for missing values, estimates and published references, one number per distinct text."""
 
@@ -148,7 +153,7 @@ class Notes:
             if note and not is_missing(old):
                 text = f"{text} ; {note} : {format_value(old, unit, shown_decimals(unit, decimals))}"
             return Cell(MISSING, self.number(text), None)
-        text = format_value(value, unit, shown_decimals(unit, decimals))
+        text = _breakable(format_value(value, unit, shown_decimals(unit, decimals)), unit)
         if estimate:
             return Cell(text + ESTIMATE_MARK, self.number(ESTIMATE_NOTE), value)
         return Cell(text, self.number(note) if note else None, value)

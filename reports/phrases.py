@@ -4,6 +4,7 @@ Each Sentence keeps the facts it was chosen on (position, gap class, sign), so
 tests can check every sentence against the numbers.
 """
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -122,7 +123,7 @@ def indicator_sentence(facts, label, unit):
     if facts.ref_estimated:
         ref += " (estimation à partir des communes)"
     text = rule["text"].format(
-        label=label, year=facts.year, value=format_value(facts.value, unit, shown_decimals(unit, facts.decimals)), ref=ref,
+        label=label, in_year="" if re.search(r"\d{4}", label) else f" en {facts.year}", value=format_value(facts.value, unit, shown_decimals(unit, facts.decimals)), ref=ref,
         rank=facts.rank_label or format_rank(facts.rank, facts.rank_of, facts.ties),
     )
     return Sentence(text, facts, rule["when"])

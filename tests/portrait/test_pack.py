@@ -146,7 +146,7 @@ def test_questionnaire_one_page_per_theme_and_its_observation_rows(tmp_path, ter
         assert label in page and "Vous êtes" in page and "peuvent être cités (sans nom)" in page and "à résumer seulement" in page
         assert all(kind in page for kind in ("professionnel du Département", "ville / CCAS", "centre social", "association", "habitant"))
         assert 2 <= len(re.findall(r"\((?:20\d\d)\)", page)) <= 3  # the theme's 2-3 figures, each with its year
-    assert "36,5 % (2021)" in pages[-1]
+    assert "36 % (e) (2021)" in pages[-1]  # whole-number rates of Saint-Denis and Pierrefitte, re-weighted: an estimate
     folder = tmp_path / "pst" / "observations"
     folder.mkdir(parents=True)
     target = folder / "93066.yaml"
