@@ -15,6 +15,7 @@ import pandas as pd
 
 from geodata.cog import FRANCE_CODE, dept_of, departements, is_metropolitan
 from indicators.aggregate import aggregate, rule_for
+from indicators.sources import published_key
 
 COVERAGE = 0.95  # share of a territory's communes a table must hold to be summed over it
 
@@ -178,11 +179,13 @@ def _weighted(table, formula):
     return any(rule_for(table.family, v).how == "weighted" for v in formula.variables)
 
 
-def _decimals(formula, table, level):
+def _decimals(formula, table, level, code=None):
     """The decimals the source publishes a single-variable value with (NaN: the unit's own)."""
     if len(formula.variables) != 1 or formula.expression != formula.variables[0]:
         return np.nan
-    return table.decimals.get(level, {}).get(formula.variables[0], np.nan)
+    variable = formula.variables[0]
+    published = table.decimals.get(published_key(level, code), {})
+    return published.get(variable, table.decimals.get(level, {}).get(variable, np.nan))
 
 
 def _official(table, formula, level, code):
@@ -204,7 +207,8 @@ def _official(table, formula, level, code):
         value, reason = evaluate(formula, data.loc[[candidate]], reasons.loc[[candidate]])
         citations = cited.get(candidate, {})
         source = " ; ".join(sorted({citations[v] for v in formula.variables if v in citations})) or None
-        return _record(candidate, level, value.iloc[0], reason.iloc[0], how=OFFICIAL, decimals=_decimals(formula, table, level), source=source)
+        decimals = _decimals(formula, table, level, candidate)
+        return _record(candidate, level, value.iloc[0], reason.iloc[0], how=OFFICIAL, decimals=decimals, source=source)
     return None
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from indicators.compute import ESTIMATED, evaluate
 
+NO_OPERAND = "territoire sans valeur pour cet opérande"
 DIFFERENCE = re.compile(r"\s*\w+\s*[-+]\s*\w+\s*")  # "b - a": as precise as the least precise operand
 
 
@@ -29,7 +30,7 @@ def _operands(frame, derivation):
     values, reasons, sources, how, decimals = (pd.DataFrame(d) for d in columns.values())
     reasons = reasons.reindex(values.index)
     for operand in derivation.operands:
-        reasons[operand.name] = reasons[operand.name].fillna(f"valeur {operand.describe} manquante : territoire sans valeur pour cet opérande")
+        reasons[operand.name] = reasons[operand.name].fillna(f"valeur {operand.describe} manquante : {NO_OPERAND}")
     return values.astype(float), reasons, sources.reindex(values.index), how.reindex(values.index), decimals.reindex(values.index)
 
 
@@ -56,8 +57,11 @@ def _rows(indicator, derivation, frame):
 
 def _one_france(rows):
     """One France row: operands given for France entière and for France métropolitaine are never combined
-    (each gives a row with the other operand missing); the row with a value is kept, else the first."""
-    france = rows[rows["level"] == "france"].sort_values("value", na_position="last").head(1)
+    (each gives a row with the other operand missing); the row with a value is kept, else the one whose
+    reason is the source's own rather than the other territory's absence."""
+    france = rows[rows["level"] == "france"]
+    order = france["value"].isna().astype(int) * 2 + france["missing_reason"].str.contains(NO_OPERAND, regex=False).astype(int)
+    france = france.loc[order.sort_values(kind="stable").index].head(1)
     return pd.concat([rows[rows["level"] != "france"], france], ignore_index=True)
 
 

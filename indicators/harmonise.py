@@ -97,7 +97,8 @@ def count_once(table):
     if names is not None:
         names = pd.concat([names[~names.index.isin(present)], pd.Series({c: city_names()[c] for c in added}, dtype=object)])
     data.index.name = reasons.index.name = "code"
-    return replace(table, data=data, reasons=reasons, names=names)
+    notes = {**table.notes, **{c: f"données {table.vintage} recalculées à partir des arrondissements" for c in added}}
+    return replace(table, data=data, reasons=reasons, names=names, notes=notes)
 
 
 def iris_to_communes(table, mapping):

@@ -7,7 +7,7 @@ import pandas as pd
 
 from geodata.yamlfile import load_yaml
 from indicators.catalogue import _formula
-from indicators.compute import evaluate
+from indicators.compute import _decimals, evaluate
 
 IRIS_CATALOGUE = Path(__file__).parent / "data" / "iris.yaml"
 
@@ -19,7 +19,7 @@ def iris_catalogue(path=IRIS_CATALOGUE):
 
 
 def iris_values(territory, commune):
-    """Tidy IRIS values of one commune: iris, indicator, value, missing_reason."""
+    """Tidy IRIS values of one commune: iris, indicator, value, missing_reason, decimals (those the source publishes)."""
     frames = []
     for entry, formula in iris_catalogue():
         table = territory.iris.get((formula.source, formula.vintage))
@@ -29,7 +29,10 @@ def iris_values(territory, commune):
         if not mask.any():
             continue
         values, reasons = evaluate(formula, table.data[mask], table.reasons[mask])
-        frames.append(pd.DataFrame({"iris": values.index, "indicator": entry["id"], "value": values.to_numpy(), "missing_reason": reasons.to_numpy()}))
+        frames.append(pd.DataFrame({
+            "iris": values.index, "indicator": entry["id"], "value": values.to_numpy(), "missing_reason": reasons.to_numpy(),
+            "decimals": _decimals(formula, table, "iris"),
+        }))
     if not frames:
-        return pd.DataFrame(columns=["iris", "indicator", "value", "missing_reason"])
+        return pd.DataFrame(columns=["iris", "indicator", "value", "missing_reason", "decimals"])
     return pd.concat(frames, ignore_index=True)

@@ -83,6 +83,7 @@ FAMILIES = (
     Family("references", (r"level", r"family", r"variable", r"value", r"source"), "code", 0, "reference"),
 )
 REFERENCE_LEVELS = ("departement", "region", "france", "ept")
+FRANCE_CODES = (FRANCE_CODE, "FE")
 
 
 @lru_cache(maxsize=None)
@@ -247,27 +248,26 @@ def load_sources(data_dir):
 
 
 def _table(key, files):
-    """One SourceTable from the files of a (family, vintage): commune or IRIS rows, official rows."""
+    """One SourceTable from the files of a (family, vintage): commune or IRIS rows, official rows by level."""
     family, vintage = key
     table = SourceTable(family, vintage, "commune", [], pd.DataFrame(), pd.DataFrame())
-    rows = []
+    by_level = {}
     for path, (level, _, values, reasons, names, parent) in files:
         table.paths.append(Path(path))
         decimals = table.decimals.setdefault(level, {})
         for variable, n in values.attrs["decimals"].items():
             decimals[variable] = max(n, decimals.get(variable, 0))
-        if level in ("commune", "iris"):
-            table.level = level
-            rows.append((path, values, reasons, names, parent))
-        else:
-            table.official[level] = (values, reasons)
-    if rows:
+        by_level.setdefault(level, []).append((path, values, reasons, names, parent))
+    for level, rows in by_level.items():
         _refuse_overlap(rows)
-        table.data = pd.concat([r[1] for r in rows])
-        table.reasons = pd.concat([_absent_from(r[2], r[1].columns, table.data.columns, r[0]) for r in rows]).fillna("")
-        table.data.attrs = {}
-        table.names = _joined([r[3] for r in rows])
-        table.parent = _joined([r[4] for r in rows])
+        data = pd.concat([r[1] for r in rows])
+        data.attrs = {}
+        reasons = pd.concat([_absent_from(r[2], r[1].columns, data.columns, r[0]) for r in rows]).fillna("")
+        if level in ("commune", "iris"):
+            table.level, table.data, table.reasons = level, data, reasons
+            table.names, table.parent = _joined([r[3] for r in rows]), _joined([r[4] for r in rows])
+        else:
+            table.official[level] = (data, reasons)
     return table
 
 
@@ -301,6 +301,8 @@ def _joined(series):
 class Reference:
     """One published value of a larger territory, with the publication it was read in."""
 
+    path: Path
+    line: int
     family: str
     vintage: int
     level: str
@@ -318,7 +320,7 @@ def read_references(path):
         if column not in frame.columns:
             raise InputError(path, f"no '{column}' column: a references table needs level, code, family, vintage, variable, value, source")
     known = [f for f in source_meta() if f != "references"]
-    out = []
+    out, seen = [], {}
     for line, row in frame.iterrows():
         where = f"line {line}"
         if row["level"] not in REFERENCE_LEVELS:
@@ -327,6 +329,9 @@ def read_references(path):
             raise InputError(path, f"{where}: unknown source family {readers.shown(row['family'])!r} (known: {', '.join(known)})")
         if not re.fullmatch(r"(19|20)\d\d", row["vintage"].strip()):
             raise InputError(path, f"{where}: vintage {readers.shown(row['vintage'])!r} is not a year")
+        code = FRANCE_CODE if row["level"] == "france" and row["code"] in ("METRO", "1") else row["code"]
+        if row["level"] == "france" and code not in FRANCE_CODES:
+            raise InputError(path, f"{where}: France is {' or '.join(FRANCE_CODES)} (France métropolitaine, France entière), not {readers.shown(code)!r}")
         values, _ = readers.to_numbers(frame.loc[[line]], ["value"], path, "," in row["value"] and "." not in row["value"], [line])
         value = float(values["value"].iloc[0])
         if value != value:
@@ -334,9 +339,12 @@ def read_references(path):
         vintage = int(row["vintage"])
         family = next(f for f in FAMILIES if f.id == row["family"])
         variable = unsuffixed(row["variable"].strip(), vintage) if family.strip_suffix else row["variable"].strip()
+        key = (row["level"], code, family.id, vintage, variable)
+        if key in seen:
+            raise InputError(path, f"{where}: {readers.shown(row['variable'])} of {readers.shown(code)} for {vintage} is already on line {seen[key]}: keep one")
+        seen[key] = line
         citation = row["source"].strip() + (f", {row['url'].strip()}" if str(row.get("url") or "").strip() else "")
-        code = FRANCE_CODE if row["level"] == "france" and row["code"] in ("FRM", "METRO", "1") else row["code"]
-        out.append(Reference(family.id, vintage, row["level"], code, variable, value, values.attrs["decimals"]["value"], citation))
+        out.append(Reference(Path(path), line, family.id, vintage, row["level"], code, variable, value, values.attrs["decimals"]["value"], citation))
     return out
 
 
@@ -346,6 +354,13 @@ def _add_reference(tables, reference):
     table = tables.get(key)
     if table is None:
         table = tables[key] = SourceTable(reference.family, reference.vintage, "commune", [], pd.DataFrame(), pd.DataFrame())
+    elif not table.data.empty and reference.variable not in table.data.columns:
+        raise InputError(
+            reference.path, f"line {reference.line}: {reference.variable} is not a variable of the {reference.family} {reference.vintage} "
+            f"files ({', '.join(p.name for p in table.paths[:2])}): check its name",
+        )
+    if reference.path not in table.paths:
+        table.paths.append(reference.path)
     data, reasons = table.official.get(reference.level, (pd.DataFrame(), pd.DataFrame()))
     if reference.code in data.index and reference.variable in data.columns and data.loc[reference.code, reference.variable] == data.loc[reference.code, reference.variable]:
         return
@@ -353,5 +368,10 @@ def _add_reference(tables, reference):
     data.loc[reference.code, reference.variable] = reference.value
     reasons.loc[reference.code, reference.variable] = ""
     table.official[reference.level] = (data.astype(float), reasons.fillna("").reindex(index=data.index, columns=data.columns).fillna(""))
-    table.decimals.setdefault(reference.level, {})[reference.variable] = reference.decimals
+    table.decimals.setdefault(published_key(reference.level, reference.code), {})[reference.variable] = reference.decimals
     table.citations.setdefault(reference.level, {}).setdefault(reference.code, {})[reference.variable] = reference.citation
+
+
+def published_key(level, code):
+    """Key of SourceTable.decimals for the decimals of one published reference territory."""
+    return f"{level}:{code}"

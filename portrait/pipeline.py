@@ -39,8 +39,8 @@ from reports.render import STATIC, Renderer
 
 CSV_COLUMNS = [
     "code", "name", "level", "indicator", "label", "theme", "vintage", "value", "decimals", "unit", "rank", "rank_of", "ties",
-    "departement_value", "region_value", "france_value", "france_name", "gap", "how", "estimate", "missing_reason", "note",
-    "source", "definition",
+    "departement_value", "departement_estimate", "region_value", "region_estimate", "france_value", "france_name", "france_estimate",
+    "gap", "how", "estimate", "missing_reason", "note", "source", "definition",
 ]
 
 
@@ -75,12 +75,25 @@ def commune_csv(territory, code):
     """Every figure of a commune with its references; `estimate` flags values computed where none is published,
     `decimals` the decimals the source publishes (a value is never written with more)."""
     table = territory.table
-    rows = table[table["code"] == code].copy()
-    published = rows["decimals"].notna()
-    rows.loc[published, "value"] = [round(v, int(d)) for v, d in zip(rows.loc[published, "value"], rows.loc[published, "decimals"])]
+    rows = _published_precision(table[table["code"] == code].copy(), "value", "decimals")
+    keys = pd.MultiIndex.from_arrays([rows["indicator"], rows["vintage"]])
+    for level in ("departement", "region", "france"):
+        refs = table[table["level"] == level].set_index(["indicator", "vintage"])
+        rows[f"{level}_estimate"] = refs["estimate"].reindex(keys).to_numpy()
+        rows[f"{level}_decimals"] = refs["decimals"].reindex(keys).to_numpy()
+        rows = _published_precision(rows, f"{level}_value", f"{level}_decimals").drop(columns=f"{level}_decimals")
+    rows.loc[rows["france_value"].isna(), "france_name"] = ""
     rows["label"] = rows["indicator"].map(lambda i: territory.catalogue[i].label)
     rows["definition"] = rows["indicator"].map(lambda i: territory.catalogue[i].definition)
     return rows[CSV_COLUMNS].to_csv(index=False, float_format="%.10g", lineterminator="\n")
+
+
+def _published_precision(rows, column, decimals_column):
+    """`column` rounded to the decimals its source publishes (given by `decimals_column`), where known."""
+    decimals = rows[decimals_column]
+    known = decimals.notna() & rows[column].notna()
+    rows.loc[known, column] = [round(v, int(d)) for v, d in zip(rows.loc[known, column], decimals[known])]
+    return rows
 
 
 @dataclass

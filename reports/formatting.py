@@ -62,7 +62,7 @@ def format_value(value, unit, decimals=None):
     default, suffix, signed = UNITS.get(unit, (1, f"{NBSP}{unit}", False))
     decimals = None if is_missing(decimals) else int(decimals)
     if unit == "points":
-        plural = abs(round(value, default)) >= 2
+        plural = abs(round(value, default if decimals is None else decimals)) >= 2
         suffix = f"{NBSP}point{'s' if plural else ''}"
     return format_number(value, default if decimals is None else decimals, signed) + suffix
 
@@ -97,4 +97,6 @@ def format_rank(rank, rank_of, ties=1, of_all=None, peers="communes"):
 
 
 def format_date(date):
-    return _babel_date(date, format="long", locale=LOCALE)
+    """ "1er décembre 2026", "7 octobre 2025": French writes the first of the month as an ordinal."""
+    text = _babel_date(date, format="d MMMM y", locale=LOCALE)
+    return "1er" + text[1:] if date.day == 1 else text

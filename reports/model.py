@@ -8,9 +8,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+import pandas as pd
+
+from geodata.cog import FRANCE_NAMES
 from indicators.sources import source_meta
 from indicators.territory import fold
-from reports.formatting import MISSING, NBSP, format_date, format_rank, format_value, is_missing, shown_decimals
+from reports.formatting import MISSING, NBSP, format_date, format_rank, format_row, format_value, is_missing, shown_decimals
 from reports.phrases import Facts, headline, indicator_sentence, notability, phrase_table
 
 LICENCE = "Licence Ouverte / Open Licence, INSEE / IGN"
@@ -49,6 +52,7 @@ class Row:
     definition: str
     sentence: object = None
     earlier: bool = False  # a line of an earlier vintage, shown for references the latest one lacks
+    france_name: str = ""  # France métropolitaine or France entière: the territory the France cell is for
 
 
 @dataclass
@@ -128,8 +132,8 @@ class Portrait:
 
 ESTIMATE_MARK = f"{NBSP}(e)"
 ESTIMATE_NOTE = (
-    "(e) estimation à partir des communes : taux des communes, arrondis par l'Insee, pondérés par leurs effectifs ; "
-    "aucune valeur publiée pour ce territoire, la valeur officielle peut différer de quelques dixièmes de point"
+    "(e) estimation à partir des communes : aucune valeur n'est publiée pour ce territoire ; elle est calculée à partir "
+    "des taux des communes, arrondis par l'Insee et pondérés par leurs effectifs, et une valeur publiée pourrait en différer"
 )
 
 
@@ -219,7 +223,7 @@ def _facts(indicator, row, territory=None, refs=None):
     return Facts(
         indicator.id, row["value"], ref, row["rank"], row["rank_of"], indicator.is_rate, indicator.unit, row["ties"],
         row["decimals"], rank_text(territory, row) if territory is not None else "", int(row["vintage"]),
-        bool(dept is not None and dept["estimate"]), None if dept is None else dept["decimals"],
+        bool(dept is not None and dept["estimate"]), None if dept is None else dept["decimals"], bool(row["estimate"]),
     )
 
 
@@ -263,16 +267,25 @@ def rank_text(territory, row):
 
 
 def _row(territory, indicator, row, refs, notes, known, earlier=False):
-    cells = {level: notes.reference(_reference(refs, level, indicator.id, row["vintage"]), indicator.unit, row["source"]) for level in LEVELS}
+    references = {level: _reference(refs, level, indicator.id, row["vintage"]) for level in LEVELS}
+    cells = {level: notes.reference(ref, indicator.unit, row["source"]) for level, ref in references.items()}
     facts = _facts(indicator, row, territory, refs)
     sentence = None if earlier or is_missing(row["value"]) else indicator_sentence(facts, indicator.label, indicator.unit)
+    own = notes.cell(row["value"], indicator.unit, row["missing_reason"], row["note"], row["old_perimeter_value"], row["decimals"], bool(row["estimate"]))
+    if indicator.evolution:  # a change: its sign is part of it
+        for cell in (own, *cells.values()):
+            cell.text = _signed(cell)
+    france = _known(references["france"])
     return Row(
-        indicator.id, indicator.label, indicator.unit, int(row["vintage"]),
-        notes.cell(row["value"], indicator.unit, row["missing_reason"], row["note"], row["old_perimeter_value"], row["decimals"], bool(row["estimate"])),
+        indicator.id, indicator.label, indicator.unit, int(row["vintage"]), own,
         cells["departement"], cells["region"], cells["france"], rank_text(territory, row),
         "" if earlier else _evolution(known.get(indicator.id, []), indicator, row["vintage"]), row["source"], indicator.definition,
-        sentence, earlier,
+        sentence, earlier, "" if france is None else france["name"],
     )
+
+
+def _signed(cell):
+    return "+" + cell.text if cell.value is not None and cell.value > 0 and not cell.text.startswith("+") else cell.text
 
 
 def build_rows(territory, code, theme, notes):
@@ -315,7 +328,7 @@ def _theme_chart(territory, code, theme, rows, dept_name, region_name):
     if not data:
         return None
     columns = ["Indicateur", "Année", territory.name_of(code), dept_name, region_name or "Région", "France"]
-    table_rows = [[r.label, r.vintage, r.value.text, r.departement.text, r.region.text, r.france.text] for r in data]
+    table_rows = [[r.label, r.vintage, r.value.text, r.departement.text, r.region.text, _france_text(r)] for r in data]
     series = {
         "labels": [r.label for r in data],
         "commune": [r.value.value for r in data],
@@ -335,6 +348,11 @@ def _theme_chart(territory, code, theme, rows, dept_name, region_name):
     )
     sources = sorted({r.source for r in data})
     return Chart(f"refs-{theme}", "refs", f"{label} : la commune et ses références", alt, " ; ".join(sources), columns, table_rows, series)
+
+
+def _france_text(row):
+    """A France cell of a chart's table, saying when it is France entière (the column is France métropolitaine otherwise)."""
+    return f"{row.france.text} (France entière)" if row.france_name == FRANCE_NAMES["FE"] else row.france.text
 
 
 def _scale_max(territory, rows):
@@ -367,12 +385,13 @@ def _position_chart(territory, code, theme, peers="communes du département"):
         series.append({
             "label": f"{indicator.label} ({int(latest_vintage)})", "unit": indicator.unit,
             "values": communes["value"].tolist(), "own": float(own["value"].iloc[0]),
-            "own_text": format_value(own["value"].iloc[0], indicator.unit, shown_decimals(indicator.unit, own["decimals"].iloc[0])),
+            "own_text": format_row(own.iloc[0], indicator.unit),
             "departement": float(dept.iloc[0]) if len(dept) and not is_missing(dept.iloc[0]) else None,
         })
-        rows.append([indicator.label, int(latest_vintage), format_value(own["value"].iloc[0], indicator.unit, shown_decimals(indicator.unit, own["decimals"].iloc[0])),
+        places = shown_decimals(indicator.unit, own["decimals"].iloc[0])
+        rows.append([indicator.label, int(latest_vintage), format_row(own.iloc[0], indicator.unit),
                      rank_text(territory, own.iloc[0]),
-                     format_value(communes["value"].min(), indicator.unit), format_value(communes["value"].max(), indicator.unit)])
+                     format_value(communes["value"].min(), indicator.unit, places), format_value(communes["value"].max(), indicator.unit, places)])
     if not series:
         return None
     name = territory.name_of(code)
@@ -429,7 +448,7 @@ def _iris_chart(territory, code):
     shapes = territory.iris_shapes()
     names = dict(zip(shapes["code"], shapes["name"])) if shapes is not None else {}
     rows = [[names.get(c, c), format_value(v, "€") if not is_missing(v) else f"{MISSING} ({iris.reasons.loc[c, 'DEC_MED'] or 'valeur manquante'})",
-             format_value(sub.loc[c, "DEC_TP60"], "%")] for c, v in medians.items()]
+             format_value(sub.loc[c, "DEC_TP60"], "%", shown_decimals("%", iris.decimals.get("iris", {}).get("DEC_TP60")))] for c, v in medians.items()]
     known = medians.dropna()
     if known.empty:
         return None
@@ -482,7 +501,7 @@ def _map_chart(territory, code, indicator_id, highlight=None, name=None):
     vintage = int(known["vintage"].max())
     sub = rows[rows["vintage"] == vintage]
     own = sub[sub["code"] == code]
-    own_text = format_value(own["value"].iloc[0], indicator.unit) if len(own) else MISSING
+    own_text = format_row(own.iloc[0], indicator.unit) if len(own) else MISSING
     name = name or (territory.name_of(code) if code else territory.name)
     alt = (
         f"Carte des communes du département : {indicator.label.lower()} en {vintage}, en classes de couleur. "
@@ -568,7 +587,7 @@ def build_portrait(territory, code, today=None):
             dept = _known(_reference(_references(territory), "departement", indicator.id, row["vintage"]))
             ref = "" if dept is None else f"département : {format_value(dept['value'], indicator.unit, shown_decimals(indicator.unit, dept['decimals']))}" + (ESTIMATE_MARK if dept["estimate"] else "")
             key_figures.append({
-                "label": indicator.label, "value": format_value(row["value"], indicator.unit, shown_decimals(indicator.unit, row["decimals"])),
+                "label": indicator.label, "value": format_row(row, indicator.unit),
                 "vintage": int(row["vintage"]),
                 "rank": detail, "reference": ref,
             })
@@ -606,13 +625,14 @@ def members_table(territory, members):
             continue
         vintage = int(sub["vintage"].max())
         sub = table[(table["indicator"] == indicator.id) & (table["vintage"] == vintage)].set_index("code")
-        ranks = sub["value"].rank(method="min", ascending=False)
+        places = sub["decimals"].map(lambda d: shown_decimals(indicator.unit, d))
+        ranks = pd.Series([round(v, p) for v, p in zip(sub["value"], places)], index=sub.index).rank(method="min", ascending=False)
         ties = ranks.map(ranks.value_counts())
         known = int(sub["value"].notna().sum())
         columns.append(f"{indicator.label} ({vintage})")
         for code in members:
             value = sub["value"].get(code)
-            text = format_value(value, indicator.unit, shown_decimals(indicator.unit, sub["decimals"].get(code)))
+            text = format_row(sub.loc[code], indicator.unit) if code in sub.index else format_value(value, indicator.unit)
             if not is_missing(value):
                 text += f" ({format_rank(ranks[code], known, ties[code], len(members))})"
             rows[code].append(text)

@@ -32,6 +32,7 @@ class Facts:
     year: int | None = None
     ref_estimated: bool = False  # the département's value is an estimate from its communes
     ref_decimals: float | None = None
+    estimated: bool = False  # the value itself is an estimate (a merged commune, a group re-weighted)
 
     @property
     def position(self):
@@ -123,10 +124,15 @@ def indicator_sentence(facts, label, unit):
     if facts.ref_estimated:
         ref += " (estimation à partir des communes)"
     text = rule["text"].format(
-        label=label, in_year="" if re.search(r"\d{4}", label) else f" en {facts.year}", value=format_value(facts.value, unit, shown_decimals(unit, facts.decimals)), ref=ref,
+        label=label, in_year="" if re.search(r"\d{4}", label) else f" en {facts.year}", value=_value(facts, unit), ref=ref,
         rank=facts.rank_label or format_rank(facts.rank, facts.rank_of, facts.ties),
     )
     return Sentence(text, facts, rule["when"])
+
+
+def _value(facts, unit):
+    text = format_value(facts.value, unit, shown_decimals(unit, facts.decimals))
+    return f"{text} (estimation à partir des communes)" if facts.estimated else text
 
 
 def notability(facts):

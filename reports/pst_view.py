@@ -6,9 +6,7 @@ does not depend on the command-line layer.
 
 import datetime as dt
 
-from babel.dates import format_date as babel_date
-
-from reports.formatting import MISSING, format_row, format_value
+from reports.formatting import MISSING, format_date, format_row, format_value, shown_decimals
 from reports.model import Chart
 
 STATUS_CLASS = {"idée": "idea", "en préparation": "preparing", "en cours": "running", "terminé": "done", "suspendu": "paused",
@@ -17,7 +15,7 @@ CLOSED = {"fait", "abandonné"}
 
 
 def day(value):
-    return babel_date(value, format="d MMMM y", locale="fr_FR") if value else "non précisée"
+    return format_date(value) if value else "non précisée"
 
 
 def _period(start, end):
@@ -40,9 +38,10 @@ def indicator_trend(territory, code, indicator_id):
         return {"label": indicator.label, "baseline": MISSING, "latest": MISSING, "change": "", "reason": reason}
     first, last = known.iloc[0], known.iloc[-1]
     change = ""
-    if len(known) > 1:
+    if len(known) > 1 and bool(first["estimate"]) == bool(last["estimate"]):  # never a published value against an estimate
         delta = last["value"] - first["value"]
-        change = format_value(delta, "points") if indicator.is_rate else format_value((last["value"] / first["value"] - 1) * 100, "%")
+        places = min(shown_decimals(indicator.unit, first["decimals"]), shown_decimals(indicator.unit, last["decimals"]))
+        change = format_value(delta, "points", places) if indicator.is_rate else format_value((last["value"] / first["value"] - 1) * 100, "%")
     return {
         "label": indicator.label,
         "baseline": f"{format_row(first, indicator.unit)} ({int(first['vintage'])})",

@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from reports.formatting import format_value
+from reports.formatting import format_row, format_value
 from reports.model import LICENCE
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -29,7 +29,7 @@ def cell(value):
 
 def environment():
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=False)
-    env.globals.update(cell=cell, licence=LICENCE, fmt=format_value)
+    env.globals.update(cell=cell, licence=LICENCE, fmt=format_value, fmt_row=lambda row: format_row(row, row["unit"]))
     return env
 
 

@@ -152,9 +152,10 @@ def iris_data(territory, code, iris_shapes):
         reasons = dict(zip(sub["iris"], sub["missing_reason"]))
         for c in drawn - set(sub["iris"]):
             reasons[c] = "pas de donnée pour cet IRIS"
-        indicators[entry["id"]] = _indicator_entry(entry["label"], entry["unit"], entry["polarity"], entry["vintage"], data, reasons=reasons)
+        decimals = dict(zip(sub["iris"], sub["decimals"]))
+        indicators[entry["id"]] = _indicator_entry(entry["label"], entry["unit"], entry["polarity"], entry["vintage"], data, reasons=reasons, decimals=decimals)
         for c, v in data.items():
-            rows.setdefault(c, {})[entry["id"]] = format_value(v, entry["unit"]) if not is_missing(v) else MISSING
+            rows.setdefault(c, {})[entry["id"]] = format_value(v, entry["unit"], shown_decimals(entry["unit"], decimals.get(c)))
     unmatched = sorted(set(values["iris"]) - drawn)
     names = dict(zip(web["code"], web["name"]))
     geo = _geojson(web, lambda row: {"name": names.get(row.code, row.code)})

@@ -197,14 +197,6 @@ def test_two_files_giving_the_same_commune_are_a_one_line_error(tmp_path):
     assert message.startswith(str(second)) and "93001" in message and "a.csv" in message and "\n" not in message
 
 
-def test_a_malformed_references_row_is_a_one_line_error(tmp_path):
-    path = write(tmp_path / "refs.csv", ["level;code;name;family;vintage;variable;value;source;url",
-                                         "pays;FE;France;rp_comparateur;2022;P22_POP1564;1;Insee;"])
-    with pytest.raises(InputError, match=r"line 2: level 'pays' is not one of") as error:
-        load_sources(tmp_path)
-    assert str(error.value).startswith(str(path))
-
-
 # ---------------------------------------------------------------- the data directory as it was before
 
 @pytest.fixture(scope="module")
@@ -224,3 +216,41 @@ def test_the_previous_data_directory_still_loads_and_informs(previous_data):
     assert row_of(territory, "11", "population", 2021)["value"] == 12_317_279
     result = subprocess.run([sys.executable, "-m", "portrait", "data", "info", "--data", str(previous_data)], capture_output=True, text=True)
     assert result.returncode == 0 and "indicateur(s) sur" in result.stdout and "references" not in result.stdout
+
+
+REFERENCES = "level;code;name;family;vintage;variable;value;source;url"
+FILOSOFI_2021 = ["CODGEO;NBMENFISC21;NBPERSMENFISC21;MED21;TP6021", "93001;100;250;20000;30,0"]
+
+
+@pytest.mark.parametrize("row, message", [
+    ("pays;FE;France;rp_comparateur;2022;P22_POP1564;1;Insee;", r"line 2: level 'pays' is not one of"),
+    ("france;FX;France;filosofi;2021;MED21;21000;Insee;", r"line 2: France is FRM or FE .*not 'FX'"),
+    ("region;11;IDF;filosofi;2021;MED2l;25210;Insee;", r"line 2: MED2l is not a variable of the filosofi 2021 files"),
+    ("region;11;IDF;filosofi;2021;MED21;;Insee;", r"line 2: empty value"),
+    ("region;11;IDF;filosofi;vingt;MED21;1;Insee;", r"line 2: vintage 'vingt' is not a year"),
+])
+def test_a_malformed_references_row_is_a_one_line_error(tmp_path, row, message):
+    write(tmp_path / "filo.csv", FILOSOFI_2021)
+    path = write(tmp_path / "refs.csv", [REFERENCES, row])
+    with pytest.raises(InputError, match=message) as error:
+        load_sources(tmp_path)
+    assert str(error.value).startswith(str(path)) and "\n" not in str(error.value)
+
+
+def test_a_reference_given_twice_is_a_one_line_error(tmp_path):
+    row = "region;11;IDF;filosofi;2021;MED21;25210;Insee;"
+    write(tmp_path / "refs.csv", [REFERENCES, row, row.replace("25210", "25300")])
+    with pytest.raises(InputError, match=r"line 3: MED21 of 11 for 2021 is already on line 2"):
+        load_sources(tmp_path)
+
+
+def test_official_rows_split_over_two_files_are_one_table(tmp_path):
+    header = "CODGEO;NBMENFISC19;NBPERSMENFISC19;MED19;TP6019"
+    write(tmp_path / "cc_filosofi_2019_COM.csv", [header, "93001;100;250;20000;30"])
+    write(tmp_path / "a" / "cc_filosofi_2019_DEP.csv", [header, "93;1000;2500;18070;27,9"])
+    write(tmp_path / "b" / "cc_filosofi_2019_DEP.csv", [header, "94;1000;2500;23000;16,6"])
+    official, _ = load_sources(tmp_path)[("filosofi", 2019)].official["departement"]
+    assert official.loc["93", "TP60"] == 27.9 and official.loc["94", "TP60"] == 16.6
+    write(tmp_path / "c" / "cc_filosofi_2019_DEP.csv", [header, "94;1000;2500;23000;16,6"])
+    with pytest.raises(InputError, match="territory 94 is also in"):
+        load_sources(tmp_path)
