@@ -7,6 +7,7 @@ summed, rates from counts or re-weighted, medians never aggregated.
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import yaml
 from geodata.cog import code_mapping
 from geodata.errors import InputError
 from geodata.yamlfile import load_yaml
+from indicators.readers import shown
 from indicators.compute import Territories
 from indicators.derived import derived_rows
 from indicators.territory import COLUMNS, Territory, _ranks, formula_records
@@ -41,12 +43,19 @@ class GroupTerritories(Territories):
         return [("ept", self.group.code)]
 
 
+GROUP_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{0,31}")  # a SIREN (200057867) or a short code: it names a folder
+
+
 def _read_groups(path):
+    """[(file line, entry)] of a groups file, YAML or CSV."""
     text = Path(path).read_text(encoding="utf-8-sig")
     if Path(path).suffix.lower() == ".csv":
         rows = list(csv.DictReader(io.StringIO(text), delimiter=";" if text.count(";") > text.count(",") else ","))
-        return [{"code": r.get("code"), "name": r.get("name"), "members": (r.get("members") or "").split()} for r in rows]
-    return load_yaml(text) or []
+        return [(n, {"code": r.get("code"), "name": r.get("name"), "members": (r.get("members") or "").split()}) for n, r in enumerate(rows, 2)]
+    entries = load_yaml(text) or []
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    lines = [item.start_mark.line + 1 for item in root.value] if isinstance(root, yaml.SequenceNode) else []
+    return list(zip(lines, entries)) if isinstance(entries, list) and len(lines) == len(entries) else list(enumerate(entries, 1))
 
 
 def load_groups(territory, path=None):
@@ -58,17 +67,24 @@ def load_groups(territory, path=None):
         raise InputError(path, f"cannot read groups file ({str(exc).splitlines()[0]})") from None
     mapping = code_mapping(territory.events)
     known = set(territory.communes["code"])
-    groups = []
-    for n, entry in enumerate(raw, 1):
+    groups, seen = [], {}
+    for n, entry in raw:
         if not isinstance(entry, dict) or not entry.get("code") or not entry.get("name") or not entry.get("members"):
-            raise InputError(path, f"group {n}: needs a code, a name and members")
+            raise InputError(path, f"line {n}: a group needs a code, a name and members")
+        code = str(entry["code"])
+        if not GROUP_CODE.fullmatch(code):
+            raise InputError(path, f"line {n}: group code {shown(code)!r} is not a code (letters, digits and _, e.g. the SIREN 200057867)")
+        if code in known or code in seen:
+            what = f"the code of the commune {territory.name_of(code)}" if code in known else f"already the code of the group on line {seen[code]}"
+            raise InputError(path, f"line {n}: group code {code} is {what}: each group needs a code of its own")
+        seen[code] = n
         members = tuple(dict.fromkeys(mapping.get(str(m), str(m)) for m in entry["members"]))
         unknown = [m for m in members if m not in known]
         if len(unknown) == len(members):
             continue  # a group of another département
         if unknown:
-            raise InputError(path, f"group {entry['code']}: unknown commune {unknown[0]} in département {territory.dept}")
-        groups.append(Group(str(entry["code"]), str(entry["name"]), members))
+            raise InputError(path, f"line {n}: group {code}: unknown commune {unknown[0]} in département {territory.dept}")
+        groups.append(Group(code, str(entry["name"]), members))
     return groups
 
 

@@ -7,6 +7,7 @@ scheduler, the same per-commune task runs on the cluster's workers (portrait.clu
 
 import datetime as dt
 import gc
+import hashlib
 import json
 import multiprocessing
 import os
@@ -177,30 +178,48 @@ def last_build(context, code):
 
 
 def up_to_date(context, code, fingerprint, recorded):
-    """The result recorded by the last build of this commune, when its inputs did not change."""
+    """The result recorded by the last build of this commune, when its inputs did not change and every file it
+    wrote still has the content it was written with (a file rewritten by an interrupted build is not)."""
     folder, files = context.folders.get(code), recorded.get("files", {})
-    if not recorded or recorded.get("fingerprint") != fingerprint or not _intact(context.out / folder, files):
+    if not recorded or recorded.get("fingerprint") != fingerprint or not _intact(context.out / folder, files, recorded.get("digests")):
         return None
     return CommuneResult(code, recorded["name"], folder, files, {}, skipped=True)
 
 
 def build_commune(context, code):
-    """Write one commune's folder, timing each stage; skipped when its inputs did not change."""
+    """Write one commune's folder, timing each stage; skipped when its inputs did not change.
+
+    The folder's record is removed before anything is rewritten and written last, with the digest of
+    every file: a build stopped half-way leaves no record, so the next build redoes the commune."""
     fingerprint, recorded = inputs_fingerprint(context, code), last_build(context, code)
     done = up_to_date(context, code, fingerprint, recorded)
     if done:
         return done
+    if context.folders.get(code):
+        (context.out / context.folders[code] / MANIFEST).unlink(missing_ok=True)
     result = render_commune(context, code, drawn_before(context, code, recorded))
-    manifest = {"fingerprint": fingerprint, "name": result.name, "files": result.written, "images": result.images}
-    write_atomic(context.out / result.folder / MANIFEST, json.dumps(manifest, ensure_ascii=False))
+    folder = context.out / result.folder
+    manifest = {
+        "fingerprint": fingerprint, "name": result.name, "files": result.written, "images": result.images,
+        "digests": {name: _file_digest(folder / name) for name in result.written},
+    }
+    write_atomic(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False))
     return result
+
+
+def _file_digest(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def drawn_before(context, code, recorded):
     """{image digest: file} of the images the last build of this commune drew and left intact."""
     folder, files = context.out / context.folders.get(code, ""), recorded.get("files", {})
     return {digest: folder / name for name, digest in recorded.get("images", {}).items()
-            if name in files and _intact(folder, {name: files[name]})}
+            if name in files and _intact(folder, {name: files[name]}, recorded.get("digests"))}
 
 
 def render_commune(context, code, reuse=None):
@@ -334,9 +353,14 @@ def _still_current(out, manifest, key):
     return recorded if recorded.get("key") == key and _intact(out, recorded.get("files", {})) else None
 
 
-def _intact(folder, files):
-    """Whether every recorded file is still there with the size it was written with."""
-    return all((folder / name).is_file() and (folder / name).stat().st_size == size for name, size in files.items())
+def _intact(folder, files, digests=None):
+    """Whether every recorded file is still there with the size (and, when recorded, the content) it was written with."""
+    digests = digests or {}
+    return all(
+        (folder / name).is_file() and (folder / name).stat().st_size == size
+        and (name not in digests or _file_digest(folder / name) == digests[name])
+        for name, size in files.items()
+    )
 
 
 def write_departement_page(context, folders, group_links=()):

@@ -26,12 +26,20 @@ from geodata.errors import InputError
 from portrait.files import DEFAULT_PST_DIR, default_pst_directory
 
 TEMPLATE = Path(__file__).parent / "data" / "pst_template.yaml"
-MAX_FILE_BYTES = 5 * 1024 * 1024
+# Limits that `pst check` enforces. A real PST file is 5 to 20 KB: a few exemplary projects, a conference a
+# year, a few dozen meetings and actions. Every item is printed in the portrait (the PDF grows by a page for
+# about 3 KB of text), so the limits bound the build: the largest accepted file (about 90 pages of PST)
+# builds its commune in about 15 s instead of 10 s; a 4.8 MB file, once accepted, took 4 to 7 minutes.
+MAX_FILE_BYTES = 256_000
 MAX_NODES = 50_000  # YAML values, aliases expanded: a real PST has a few hundred
 MAX_DEPTH = 20
-MAX_TEXT = 10_000
-MAX_LABEL = 300
-MAX_ITEMS = 500
+MAX_TEXT = 2_000  # a description, an action, a comment
+MAX_LABEL = 300  # a title, a name, a place, one item of a list
+MAX_ITEMS = 30  # partners, participants, objectives, agenda, decisions, signatories, links of one project or meeting
+MAX_PROJECTS = 20
+MAX_ACTIONS = 100
+MAX_MEETINGS = 50
+MAX_CONFERENCES = 10
 YEARS = (2000, 2100)
 UNLIMITED = "sans limite de durée"
 PROJECT_STATUSES = ("idée", "en préparation", "en cours", "terminé", "suspendu")
@@ -138,9 +146,9 @@ def _none_is_empty(value):
     return [] if value is None else value
 
 
-def _items(kind):
-    """A list field that may be left empty in the file (`partners:` with nothing after it)."""
-    return Annotated[list[kind], BeforeValidator(_none_is_empty), Field(max_length=MAX_ITEMS)]
+def _items(kind, limit=MAX_ITEMS):
+    """A list field that may be left empty in the file (`partners:` with nothing after it), of at most `limit` items."""
+    return Annotated[list[kind], BeforeValidator(_none_is_empty), Field(max_length=limit)]
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)]
@@ -179,7 +187,7 @@ class Project(_Model):
     referent: Label | None = None
     start: Day | None = None
     end: Day | None = None
-    objectives: _items(Text) = []
+    objectives: _items(Label) = []
     indicators: _items(IndicatorId) = []
     links: _items(Link) = []
 
@@ -197,8 +205,8 @@ class Meeting(_Model):
     date: Day
     place: Label | None = None
     participants: _items(Label) = []
-    agenda: _items(Text) = []
-    decisions: _items(Text) = []
+    agenda: _items(Label) = []
+    decisions: _items(Label) = []
     minutes: Link | None = None
 
 
@@ -207,8 +215,8 @@ class Conference(Meeting):
 
 
 class Governance(_Model):
-    conference: _items(Conference) = []
-    meetings: _items(Meeting) = []
+    conference: _items(Conference, MAX_CONFERENCES) = []
+    meetings: _items(Meeting, MAX_MEETINGS) = []
 
 
 class Action(_Model):
@@ -248,9 +256,9 @@ class PST(CommuneFile):
     name: Label | None = None
     example: bool = False
     agreement: Agreement
-    projects: _items(Project) = []
+    projects: _items(Project, MAX_PROJECTS) = []
     governance: Annotated[Governance, BeforeValidator(lambda v: {} if v is None else v)] = Governance()
-    follow_up: _items(Action) = []
+    follow_up: _items(Action, MAX_ACTIONS) = []
 
 
 # ---------------------------------------------------------------- YAML with line numbers
@@ -326,6 +334,10 @@ def _check_tree(root):
 PST_SHAPE = "a PST file is a mapping of keys (commune, agreement, projects, governance, follow_up)"
 
 
+def _bytes(size):
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} KB"
+
+
 def _read_yaml(path, shape=PST_SHAPE):
     """(data, root node) of a hand-edited YAML file, or _FileError: size, encoding and YAML checked in
     that order; `shape` says what the top level should be when it is not a mapping."""
@@ -336,7 +348,7 @@ def _read_yaml(path, shape=PST_SHAPE):
     except OSError as exc:
         raise _FileError(f"cannot read ({exc.strerror})") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise _FileError(f"file too large ({max(size, len(raw)) / 1e6:.1f} MB, at most {MAX_FILE_BYTES / 1e6:.0f} MB)")
+        raise _FileError(f"file too large ({_bytes(max(size, len(raw)))}, at most {_bytes(MAX_FILE_BYTES)})")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -24,6 +24,7 @@ plt.rcParams.update({
     "font.family": "DejaVu Sans", "font.size": 8.5, "axes.spines.top": False, "axes.spines.right": False,
     "figure.dpi": DPI,  # frames measured before saving then match the saved image, text included
     "axes.titlesize": 9, "axes.labelsize": 8.5, "legend.fontsize": 8, "legend.frameon": False,
+    "text.parse_math": False,  # every text drawn is plain text: "50 $ ou 100 $" is not mathtext
 })
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from geodata.cog import FRANCE_NAMES
+from geodata.errors import InputError
 from indicators.sources import source_meta
 from indicators.territory import fold
 from reports.formatting import MISSING, NBSP, format_date, format_rank, format_row, format_value, is_missing, shown_decimals
@@ -120,6 +121,9 @@ class Portrait:
 
     @property
     def folder(self):
+        """The portrait's folder, a single name: a code that could name a path elsewhere is refused."""
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_]*", self.code):
+            raise InputError(None, f"territory code {self.code!r} cannot name a folder (letters, digits and _ only)")
         return f"{self.code}-{self.slug}"
 
     @property

@@ -144,7 +144,7 @@ def test_the_base_file_is_valid(tmp_path):
         ),
         pytest.param(
             "status: en cours\n    start", "status: en cours\n    description: " + "x" * 20_000 + "\n    start",
-            "11: projects[0].description: too long: 20 000 characters, at most 10 000", id="text-too-long",
+            "11: projects[0].description: too long: 20 000 characters, at most 2 000", id="text-too-long",
         ),
         pytest.param(
             "    title: Accès aux droits", "    title: Accès: aux droits",
@@ -203,7 +203,7 @@ def alias_chain(length=3000):
         pytest.param("a: &a [*a]\n", r":1: a YAML alias refers to its own anchor", id="recursive-alias"),
         pytest.param(alias_chain(), r":\d+: nested deeper than 20 levels \(through aliases\)$", id="alias-chain"),
         pytest.param("commune: '93066'\n? [a, b]\n: c\n", r":2: a key must be a plain word, not a list or a mapping$", id="list-as-key"),
-        pytest.param(b"commune: '93066'\nname: " + b"x" * (6 * 1024 * 1024) + b"\n", r": file too large \(6\.3 MB, at most 5 MB\)$", id="6-MB"),
+        pytest.param(b"commune: '93066'\nname: " + b"x" * (6 * 1024 * 1024) + b"\n", r": file too large \(6\.3 MB, at most 256 KB\)$", id="6-MB"),
         pytest.param(b"commune: '93066'\nname: caf\xe9\n", r":2: not UTF-8 text \(byte 0xe9\): save the file as UTF-8$", id="not-utf8"),
         pytest.param("a: " + "[" * 100 + "]" * 100 + "\n", r":1: invalid YAML: nested deeper than 20 levels$", id="deep-nesting"),
         pytest.param("", r":1: empty file$", id="empty"),

@@ -420,7 +420,7 @@ def unknown_keys(text):
 
 PST_CASES = [
     ("billion_laughs", billion_laughs, lambda p, t: [f"{p}:5: too many YAML values once aliases are expanded (more than 50000): remove the anchors (&) and aliases (*)"]),
-    ("fifty_megabyte_field", fifty_megabytes, lambda p, t: [f"{p}: file too large (52.4 MB, at most 5 MB)"]),
+    ("fifty_megabyte_field", fifty_megabytes, lambda p, t: [f"{p}: file too large (52.4 MB, at most 256 KB)"]),
     ("year_20250", year_20250, lambda p, t: [f"{p}:{line_of(t, '20250')}: agreement.date: '20250-03-14' is not a date (write AAAA-MM-JJ, e.g. 2025-03-14)"]),
     ("unknown_keys", unknown_keys, lambda p, t: [
         f"{p}:{line_of(t, 'budjet')}: agreement.budjet: unknown key (expected one of date, signatories, duration)",

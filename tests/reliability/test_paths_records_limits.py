@@ -1,0 +1,116 @@
+"""Names that become paths keep to their folder, a page an interrupted build rewrote is rebuilt,
+a PST file is bounded so that its build is too, and chart text is plain text."""
+
+import datetime as dt
+
+import matplotlib
+import pytest
+
+import reliability_fakes as fakes
+from portrait.pipeline import MANIFEST
+from portrait.pst import MAX_ACTIONS, MAX_FILE_BYTES, MAX_MEETINGS, MAX_PROJECTS, MAX_TEXT, check_yaml, PST
+from reports import charts
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A fake département built once (HTML and CSV: enough to see which files a build rewrites)."""
+    root = tmp_path_factory.mktemp("site")
+    data = fakes.write_departement(root / "data")
+    out = root / "site"
+    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "html,csv", "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    return data, out
+
+
+@pytest.mark.parametrize("code, said", [
+    ("x/../2A001", "line 2: group code 'x/../2A001' is not a code"),
+    ("../../etc", "line 2: group code '../../etc' is not a code"),
+    ("2A001", "line 2: group code 2A001 is the code of the commune Commune 0"),
+])
+def test_a_group_code_that_would_name_another_folder_is_refused(site, tmp_path, code, said):
+    data, out = site
+    groups = tmp_path / "groupes.yaml"
+    groups.write_text(f'# groupes\n- code: "{code}"\n  name: "Commune 0"\n  members: ["2A001", "2A002"]\n', encoding="utf-8")
+    before = fakes.snapshot(out)
+    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "html,csv", "--groups", groups)
+    line = fakes.one_line_error(result)
+    assert line.startswith(f"error: {groups}: {said}"), line
+    assert fakes.snapshot(out) == before
+
+
+def test_two_groups_with_one_code_are_refused_with_the_line(site, tmp_path):
+    data, out = site
+    groups = tmp_path / "groupes.csv"
+    groups.write_text("code;name;members\nG1;Nord;2A001 2A002\nG1;Sud;2A003 2A004\n", encoding="utf-8")
+    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "csv", "--groups", groups)
+    assert fakes.one_line_error(result) == f"error: {groups}: line 3: group code G1 is already the code of the group on line 2: each group needs a code of its own"
+
+
+def test_a_page_rewritten_to_the_same_size_is_rebuilt(site):
+    """What a build killed after a page and before its record leaves: same inputs, same size, other content."""
+    data, out = site
+    folder = next(p for p in out.iterdir() if p.name.startswith("2A001-"))
+    page = folder / "index.html"
+    good = page.read_bytes()
+    page.write_bytes(good.replace(b"</html>", b"</HTML>"))  # same size, not what the inputs give
+    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "html,csv", "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    assert "1 portrait(s) reconstruit(s), 3 inchangé(s)" in result.stdout
+    assert page.read_bytes() == good
+
+
+def test_a_commune_without_its_record_is_rebuilt_and_the_record_comes_last(site):
+    """A build stops between the pages and the record: the next one redoes the commune."""
+    data, out = site
+    folder = next(p for p in out.iterdir() if p.name.startswith("2A002-"))
+    (folder / MANIFEST).unlink()
+    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "html,csv", "--jobs", "1")
+    assert "1 portrait(s) reconstruit(s)" in result.stdout
+    record = folder / MANIFEST
+    assert record.stat().st_mtime_ns >= max(p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file() and p != record)
+
+
+def pst_text(projects=1, actions=1, meetings=1, description="Accès aux droits"):
+    lines = ["commune: '2A001'", "agreement:", "  date: 2025-03-14", "projects:"]
+    for n in range(projects):
+        lines += [f"  - id: p{n}", f"    title: Projet {n}", "    theme: revenus", "    status: en cours", f"    description: {description}"]
+    lines += ["governance:", "  meetings:"] + [f"    - date: 2025-0{1 + n % 9}-1{n % 10}" for n in range(meetings)]
+    lines += ["follow_up:"] + [f"  - {{id: a{n}, action: Relancer, owner: CCAS, status: à faire}}" for n in range(actions)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"projects": MAX_PROJECTS + 1}, f"projects: too many items: {MAX_PROJECTS + 1}, at most {MAX_PROJECTS}"),
+    ({"actions": MAX_ACTIONS + 1}, f"follow_up: too many items: {MAX_ACTIONS + 1}, at most {MAX_ACTIONS}"),
+    ({"meetings": MAX_MEETINGS + 1}, f"governance.meetings: too many items: {MAX_MEETINGS + 1}, at most {MAX_MEETINGS}"),
+    ({"description": "x" * (MAX_TEXT + 1)}, "projects[0].description: too long: 2 001 characters, at most 2 000"),
+])
+def test_pst_check_bounds_what_a_build_prints(tmp_path, kwargs, message):
+    path = tmp_path / "2A001.yaml"
+    path.write_text(pst_text(**kwargs), encoding="utf-8")
+    _, errors = check_yaml(path, PST, {"stem": "2A001", "known_communes": {"2A001"}})
+    assert len(errors) == 1 and errors[0].endswith(message), errors
+
+
+def test_pst_at_the_limits_is_accepted_and_a_larger_file_is_not(tmp_path):
+    path = tmp_path / "2A001.yaml"
+    path.write_text(pst_text(MAX_PROJECTS, MAX_ACTIONS, MAX_MEETINGS, "x" * MAX_TEXT), encoding="utf-8")
+    model, errors = check_yaml(path, PST, {"stem": "2A001", "known_communes": {"2A001"}})
+    assert errors == [] and len(model.projects) == MAX_PROJECTS and len(model.follow_up) == MAX_ACTIONS
+    path.write_bytes(pst_text().encode() + b"# " + b"x" * MAX_FILE_BYTES + b"\n")
+    _, errors = check_yaml(path, PST, {"stem": "2A001"})
+    assert len(errors) == 1 and errors[0].startswith(f"{path}: file too large (") and errors[0].endswith(", at most 256 KB)")
+
+
+def test_chart_text_is_plain_text_never_mathtext():
+    """With mathtext, "$\\euro$" is a parse error and "50 $ ou 100 $" loses its dollars."""
+    assert matplotlib.rcParams["text.parse_math"] is False
+    title = "Aide de 50 $ ou 100 $ par famille, $\\euro$ compris"
+    today = dt.date(2026, 1, 15)
+    data = {
+        "projects": [{"title": title, "status": "en cours", "start": dt.date(2025, 1, 1), "end": dt.date(2026, 12, 31)}],
+        "meetings": [{"date": dt.date(2025, 10, 7), "kind": "conference"}], "today": today,
+    }
+    png = charts.timeline(data)  # with mathtext: ParseFatalException, Unknown symbol: \euro
+    assert png.startswith(b"\x89PNG")
