@@ -7,7 +7,6 @@ interrupted or corrupted transfer never leaves a file a reader would take for da
 """
 
 import csv
-import hashlib
 import http.client
 import os
 import re
@@ -29,6 +28,7 @@ from geodata.cog import departements, dept_of
 from geodata.errors import InputError
 from geodata.yamlfile import load_yaml
 from indicators.readers import sniff_separator
+from portrait.files import file_digest
 
 DEFAULT_DOWNLOADS = Path(__file__).parent / "data" / "downloads.yaml"
 ARCHIVES = ("zip", "plain")
@@ -200,14 +200,6 @@ def _transfer(source, part, timeout):
     return offset
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # ---------------------------------------------------------------- installing the files
 
 def _code(text):
@@ -286,7 +278,7 @@ def fetch_one(entry, dest, mirror=None, dept=None, log=print, timeout=TIMEOUT):
     source = _source(entry, mirror)
     resumed = _transfer(source, part, timeout)
     if entry.sha256:
-        actual = _sha256(part)
+        actual = file_digest(part)
         if actual != entry.sha256:
             part.unlink(missing_ok=True)
             raise InputError(dest / entry.name, f"checksum mismatch: expected sha256 {entry.sha256}, got {actual}; the download was deleted")

@@ -1,5 +1,6 @@
 """Safe output: every file is written to a temporary name in its directory, then renamed."""
 
+import hashlib
 import os
 import re
 import tempfile
@@ -90,3 +91,12 @@ def default_pst_directory(data_dir=None):
             raise
         return DEFAULT_PST_DIR
     return candidate if candidate.is_dir() else DEFAULT_PST_DIR
+
+
+def file_digest(path):
+    """The sha256 of a file's bytes, read by blocks: a record of what a file holds, or a download's checksum."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

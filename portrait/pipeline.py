@@ -7,7 +7,6 @@ scheduler, the same per-commune task runs on the cluster's workers (portrait.clu
 
 import datetime as dt
 import gc
-import hashlib
 import json
 import multiprocessing
 import os
@@ -28,7 +27,7 @@ from indicators.groups import group_territory, load_groups
 from portrait import freshness
 from portrait.freshness import code_fingerprint
 from portrait.dictionary import dictionary
-from portrait.files import default_pst_directory, inside, prepare_directory, write_atomic
+from portrait.files import default_pst_directory, file_digest, inside, prepare_directory, write_atomic
 from reports import charts
 from reports import webmap
 from reports.maps import MapPainter
@@ -201,18 +200,13 @@ def build_commune(context, code):
     folder = context.out / result.folder
     manifest = {
         "fingerprint": fingerprint, "name": result.name, "files": result.written, "images": result.images,
-        "digests": {name: _file_digest(folder / name) for name in result.written},
+        "digests": {name: file_digest(folder / name) for name in result.written},
     }
     write_atomic(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False))
     return result
 
 
-def _file_digest(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+
 
 
 def drawn_before(context, code, recorded):
@@ -358,7 +352,7 @@ def _intact(folder, files, digests=None):
     digests = digests or {}
     return all(
         (folder / name).is_file() and (folder / name).stat().st_size == size
-        and (name not in digests or _file_digest(folder / name) == digests[name])
+        and (name not in digests or file_digest(folder / name) == digests[name])
         for name, size in files.items()
     )
 
