@@ -10,7 +10,7 @@ from indicators.fragility import fragility_index, load_components
 from indicators.quadrants import load_pairs, quadrant
 from indicators.similar import similar_communes
 from indicators.typology import typology
-from reports.formatting import format_number, format_rank, format_value, is_missing
+from reports.formatting import format_number, format_rank, format_value, is_missing, shown_decimals
 from reports.model import Chart
 
 TYPE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
@@ -37,6 +37,13 @@ class CrossedAnalysis:
 
     def _label(self, indicator):
         return self.territory.catalogue[indicator].label
+
+    def _shown(self, ref, code, value):
+        """A commune's value of an operand {indicator, vintage}, with the decimals its source publishes."""
+        rows = self.territory.rows_for(ref.indicator)
+        rows = rows[(rows["vintage"] == ref.vintage) & (rows["code"] == code)]
+        unit = self.territory.catalogue[ref.indicator].unit
+        return format_value(value, unit, shown_decimals(unit, rows["decimals"].iloc[0] if len(rows) else None))
 
     def contributions_chart(self, code):
         row = self.fragility.loc[code]
@@ -68,14 +75,14 @@ class CrossedAnalysis:
         where = ""
         if len(own):
             row = own.iloc[0]
-            where = f" {row['name']} : {format_value(row['x'], x_ind.unit)} et {format_value(row['y'], y_ind.unit)} ({row['quadrant']})."
+            where = f" {row['name']} : {self._shown(q.pair.x, code, row['x'])} et {self._shown(q.pair.y, code, row['y'])} ({row['quadrant']})."
         alt = (f"Nuage de points : les {len(points)} communes du département selon {xlabel.lower()} et {ylabel.lower()}, "
                f"avec des lignes aux valeurs du département.{where}")
         return Chart(
             f"quadrant-{pair_id}", "quadrant", f"{x_ind.label} × {y_ind.label}", alt,
             "indicateurs du portrait ; lignes : valeurs du département",
             ["Commune", xlabel, ylabel, "Position"],
-            [[r["name"], format_value(r["x"], x_ind.unit), format_value(r["y"], y_ind.unit), r["quadrant"]] for _, r in points.iterrows()],
+            [[r["name"], self._shown(q.pair.x, r["code"], r["x"]), self._shown(q.pair.y, r["code"], r["y"]), r["quadrant"]] for _, r in points.iterrows()],
             {"x": points["x"].tolist(), "y": points["y"].tolist(), "names": points["name"].tolist(), "codes": points["code"].tolist(),
              "x0": None if np.isnan(q.x0) else float(q.x0), "y0": None if np.isnan(q.y0) else float(q.y0),
              "xlabel": xlabel, "ylabel": ylabel, "highlight": code},
