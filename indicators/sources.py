@@ -354,7 +354,7 @@ def _add_reference(tables, reference):
     table = tables.get(key)
     if table is None:
         table = tables[key] = SourceTable(reference.family, reference.vintage, "commune", [], pd.DataFrame(), pd.DataFrame())
-    elif not table.data.empty and reference.variable not in table.data.columns:
+    elif not table.data.empty and reference.variable not in {*table.data.columns, *(v for d, _ in table.official.values() for v in d.columns)}:
         raise InputError(
             reference.path, f"line {reference.line}: {reference.variable} is not a variable of the {reference.family} {reference.vintage} "
             f"files ({', '.join(p.name for p in table.paths[:2])}): check its name",

@@ -60,6 +60,16 @@ def test_pdf_has_the_name_and_key_figures_from_the_raw_files(site, data_dir):
     assert "Licence Ouverte" in text
 
 
+def test_pdf_names_published_references_and_estimates(site, data_dir):
+    """The France entière value cites its publication, estimates say so, earlier references have their line."""
+    text, _ = pdf_text(site, "93001-aubervilliers")
+    cited = sorted(r["source"] for r in read_raw(data_dir / "references" / "insee-publications.csv") if r["code"] == "FE")
+    assert f"France entière : {cited[0]}" in text  # the note of the France column, with the publication
+    assert "11,7 %" in text  # France entière, unemployment of the 15-64 in 2022: 3 688 459 / 31 487 783
+    assert "28 % (e)" in text and "(e) estimation à partir des communes" in text
+    assert "Niveau de vie médian (références 2019) 2019 14 640 €" in text and "18 070 € 24 060 € 21 930 €" in text
+
+
 def test_pdf_of_the_merged_commune_explains_the_missing_median(site):
     text, _ = pdf_text(site, "93066-saint-denis")
     assert "Saint-Denis" in text and "148 907 habitants" in text
