@@ -73,6 +73,12 @@ def format_row(row, unit):
     return text + f"{NBSP}(e)" if not is_missing(row["value"]) and bool(row.get("estimate", False)) else text
 
 
+def legend_decimals(values, decimals):
+    """The most decimals any known value is published with, or None when some are not known."""
+    known = [(decimals or {}).get(code) for code, value in values.items() if not is_missing(value)]
+    return None if not known or any(is_missing(d) for d in known) else max(known)
+
+
 def format_gap(gap, unit, decimals=None):
     """Gap to the département: points for rates (no more decimals than `decimals`), a ratio ("× 1,25") for amounts."""
     if is_missing(gap):

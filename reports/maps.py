@@ -20,6 +20,13 @@ MISSING_COLOUR = "#EEEEEE"
 DECIMALS = {"%": 1, "€": 0, "ratio": 2}
 
 
+def _legend_decimals(data):
+    """The unit's decimals, or fewer when every value is published with fewer (`published` in the map's data)."""
+    default = DECIMALS.get(data["unit"], 1)
+    published = data.get("published")
+    return default if published is None or published != published else min(default, int(published))
+
+
 def quantiles(values):
     """Up to five classes of equal counts, two at least; fewer when the values are too few to tell apart
     (then said in the legend)."""
@@ -64,7 +71,7 @@ class MapPainter:
         if (~known).any():
             self.communes[~known].plot(ax=ax, facecolor=MISSING_COLOUR, edgecolor="#999999", hatch="////", linewidth=0.3)
         self._frame(ax, self.communes)
-        decimals = DECIMALS.get(data["unit"], 1)
+        decimals = _legend_decimals(data)
         lower = values[known].min()
         handles = []
         for n, upper in enumerate(classes.bins):
@@ -128,7 +135,8 @@ class MapPainter:
             lower = values[known].min()
             handles = []
             for n, upper in enumerate(classes.bins):
-                handles.append(Patch(facecolor=cmap(n), label=f"{format_number(lower, DECIMALS.get(data['unit'], 1))} – {format_number(upper, DECIMALS.get(data['unit'], 1))}"))
+                decimals = _legend_decimals(data)
+                handles.append(Patch(facecolor=cmap(n), label=f"{format_number(lower, decimals)} – {format_number(upper, decimals)}"))
                 lower = upper
         else:
             handles = []

@@ -14,7 +14,9 @@ from geodata.cog import FRANCE_NAMES
 from geodata.errors import InputError
 from indicators.sources import source_meta
 from indicators.territory import fold
-from reports.formatting import MISSING, NBSP, format_date, format_rank, format_row, format_value, is_missing, shown_decimals
+from reports.formatting import (
+    MISSING, NBSP, format_date, format_rank, format_row, format_value, is_missing, legend_decimals, shown_decimals,
+)
 from reports.phrases import Facts, headline, indicator_sentence, notability, phrase_table
 
 LICENCE = "Licence Ouverte / Open Licence, INSEE / IGN"
@@ -489,7 +491,8 @@ def _iris_maps(territory, code):
         charts.append(Chart(
             f"iris-{variable.lower()}", "iris_map", f"{label} par IRIS (2021)", alt,
             f"{source_meta()['filosofi_iris']['short']}, 2021 ; IGN, Contours IRIS", [], [],
-            {"commune": code, "values": values, "unit": unit, "polarity": polarity, "unmatched": unmatched, "withheld": withheld},
+            {"commune": code, "values": values, "unit": unit, "polarity": polarity, "unmatched": unmatched, "withheld": withheld,
+             "published": iris.decimals.get("iris", {}).get(variable)},
         ))
     return charts
 
@@ -515,7 +518,8 @@ def _map_chart(territory, code, indicator_id, highlight=None, name=None):
         f"carte-{indicator_id}", "choropleth", f"{indicator.label} ({vintage})", alt,
         f"{sub['source'].iloc[0]} ; IGN, Admin Express", [], [],
         {"indicator": indicator_id, "vintage": vintage, "unit": indicator.unit, "polarity": indicator.polarity,
-         "values": dict(zip(sub["code"], sub["value"])), "highlight": highlight or code, "label": indicator.label},
+         "values": dict(zip(sub["code"], sub["value"])), "highlight": highlight or code, "label": indicator.label,
+         "published": legend_decimals(dict(zip(sub["code"], sub["value"])), dict(zip(sub["code"], sub["decimals"])))},
     )
 
 

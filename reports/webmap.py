@@ -20,7 +20,7 @@ from markupsafe import escape
 
 from geodata.boundaries import LAMBERT93, WEB_CRS
 from indicators.iris import iris_catalogue, iris_values
-from reports.formatting import MISSING, format_number, format_rank, format_value, is_missing, shown_decimals
+from reports.formatting import MISSING, format_number, format_rank, format_value, is_missing, legend_decimals, shown_decimals
 from reports.maps import MISSING_COLOUR, PALETTES
 
 STATIC = Path(__file__).parent / "static"
@@ -59,8 +59,9 @@ def _geojson(gdf, properties):
     return {"type": "FeatureCollection", "features": features}
 
 
-def classify(values, unit, polarity):
-    """Quantile classes, colours and French legend labels for one indicator's values."""
+def classify(values, unit, polarity, published=None):
+    """Quantile classes, colours and French legend labels for one indicator's values; `published` are the
+    decimals the values are published with, when fewer than the unit's (whole-number rates: "34 – 42")."""
     known = np.array([v for v in values if not is_missing(v)], dtype=float)
     if len(known) == 0:
         return [], [], []
@@ -68,7 +69,7 @@ def classify(values, unit, polarity):
     bins = sorted(set(np.quantile(known, np.linspace(0, 1, k + 1))[1:])) if k > 1 else [known.max()]
     cmap = matplotlib.colormaps[PALETTES.get(polarity, "PuBu")].resampled(max(len(bins), 2))
     colours = [matplotlib.colors.to_hex(cmap(n)) for n in range(len(bins))]
-    decimals = LEGEND_DECIMALS.get(unit, 1)
+    decimals = LEGEND_DECIMALS.get(unit, 1) if is_missing(published) else min(LEGEND_DECIMALS.get(unit, 1), int(published))
     labels, lower = [], known.min()
     for upper in bins:
         labels.append(f"{format_number(lower, decimals)} – {format_number(upper, decimals)}")
@@ -84,7 +85,7 @@ def _class_of(value, bins):
 
 def _indicator_entry(label, unit, polarity, vintage, values, ranks=None, reasons=None, decimals=None):
     """One indicator of a web map; `decimals` are those each value is published with (whole-number rates: none)."""
-    bins, colours, labels = classify(list(values.values()), unit, polarity)
+    bins, colours, labels = classify(list(values.values()), unit, polarity, legend_decimals(values, decimals))
     entry = {"label": label, "unit": unit, "vintage": vintage, "colours": colours, "legend": labels, "missing": MISSING_COLOUR, "values": {}}
     for code, value in values.items():
         text = format_value(value, unit, shown_decimals(unit, (decimals or {}).get(code)))
