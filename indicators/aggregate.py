@@ -20,6 +20,12 @@ class Rule:
     reason: str | None = None
 
 
+def _count(number):
+    """A count in a French sentence: 30 505, not 30505."""
+    text = str(number)
+    return f"{int(text):,}".replace(",", "\u202f") if text.isdigit() else text
+
+
 def rule_for(family, variable):
     for entry in source_meta()[family]["aggregate"]:
         if re.fullmatch(entry["match"], variable):
@@ -47,7 +53,7 @@ def aggregate(values, reasons, family, members, label):
             gaps = column.index[column.isna()]
             first = sub_reasons.loc[gaps[0], variable] or "valeur manquante"
             out[variable] = np.nan
-            why[variable] = f"non calculable : {len(gaps)} commune(s) sur {label} sans valeur ({first}, {gaps[0]})"
+            why[variable] = f"non calculable : {_count(len(gaps))} commune(s) sur {_count(label)} sans valeur ({first}, par exemple {gaps[0]})"
             continue
         if rule.how == "sum":
             out[variable] = column.sum()

@@ -188,6 +188,15 @@ def _decimals(formula, table, level, code=None):
     return published.get(variable, table.decimals.get(level, {}).get(variable, np.nan))
 
 
+def _citation(cited):
+    """The publications of a published value and their addresses, each said once; None when none is cited."""
+    cited = [c for c in cited if c]
+    if not cited:
+        return None
+    addresses = ", ".join(sorted({address for _, address in cited if address}))
+    return " ; ".join(sorted({publication for publication, _ in cited})) + (f", {addresses}" if addresses else "")
+
+
 def _official(table, formula, level, code):
     """The publisher's record of a larger territory for a formula, or None.
 
@@ -205,8 +214,7 @@ def _official(table, formula, level, code):
         if candidate in cited and row.isna().any():
             continue  # a published-references row gives some variables of a family only
         value, reason = evaluate(formula, data.loc[[candidate]], reasons.loc[[candidate]])
-        citations = cited.get(candidate, {})
-        source = " ; ".join(sorted({citations[v] for v in formula.variables if v in citations})) or None
+        source = _citation([cited.get(candidate, {}).get(v) for v in formula.variables])
         decimals = _decimals(formula, table, level, candidate)
         return _record(candidate, level, value.iloc[0], reason.iloc[0], how=OFFICIAL, decimals=decimals, source=source)
     return None

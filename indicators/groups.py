@@ -16,7 +16,6 @@ import yaml
 
 from geodata.cog import code_mapping
 from geodata.errors import InputError
-from geodata.yamlfile import load_yaml
 from indicators.readers import shown
 from indicators.compute import Territories
 from indicators.derived import derived_rows
@@ -47,15 +46,35 @@ GROUP_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{0,31}")  # a SIREN (200057867)
 
 
 def _read_groups(path):
-    """[(file line, entry)] of a groups file, YAML or CSV."""
+    """[(file line, entry)] of a groups file, YAML or CSV. Codes are read as written: YAML would take 0123
+    for an octal number and lose its zero, so entries are built from the parsed text, not its values."""
     text = Path(path).read_text(encoding="utf-8-sig")
     if Path(path).suffix.lower() == ".csv":
-        rows = list(csv.DictReader(io.StringIO(text), delimiter=";" if text.count(";") > text.count(",") else ","))
-        return [(n, {"code": r.get("code"), "name": r.get("name"), "members": (r.get("members") or "").split()}) for n, r in enumerate(rows, 2)]
-    entries = load_yaml(text) or []
+        reader = csv.DictReader(io.StringIO(text), delimiter=";" if text.count(";") > text.count(",") else ",")
+        return [
+            (reader.line_num, {"code": r.get("code"), "name": r.get("name"), "members": re.split(r"[\s,;]+", (r.get("members") or "").strip())})
+            for r in reader
+        ]
     root = yaml.compose(text, Loader=yaml.SafeLoader)
-    lines = [item.start_mark.line + 1 for item in root.value] if isinstance(root, yaml.SequenceNode) else []
-    return list(zip(lines, entries)) if isinstance(entries, list) and len(lines) == len(entries) else list(enumerate(entries, 1))
+    if root is None:
+        return []
+    if not isinstance(root, yaml.SequenceNode):
+        raise InputError(path, "a groups file is a list of groups (- code: …, name: …, members: [communes])")
+    return [(item.start_mark.line + 1, _entry(item)) for item in root.value]
+
+
+def _entry(node):
+    """A group's mapping with its scalars as text; members a list of texts, or None when they are not one."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    entry = {}
+    for key, value in node.value:
+        if key.value == "members":
+            scalars = isinstance(value, yaml.SequenceNode) and all(isinstance(m, yaml.ScalarNode) for m in value.value)
+            entry["members"] = [m.value for m in value.value] if scalars else None
+        elif isinstance(value, yaml.ScalarNode):
+            entry[key.value] = value.value
+    return entry
 
 
 def load_groups(territory, path=None):
@@ -70,7 +89,7 @@ def load_groups(territory, path=None):
     groups, seen = [], {}
     for n, entry in raw:
         if not isinstance(entry, dict) or not entry.get("code") or not entry.get("name") or not entry.get("members"):
-            raise InputError(path, f"line {n}: a group needs a code, a name and members")
+            raise InputError(path, f"line {n}: a group needs a code, a name and members (a list of commune codes)")
         code = str(entry["code"])
         if not GROUP_CODE.fullmatch(code):
             raise InputError(path, f"line {n}: group code {shown(code)!r} is not a code (letters, digits and _, e.g. the SIREN 200057867)")
@@ -81,7 +100,8 @@ def load_groups(territory, path=None):
         members = tuple(dict.fromkeys(mapping.get(str(m), str(m)) for m in entry["members"]))
         unknown = [m for m in members if m not in known]
         if len(unknown) == len(members):
-            continue  # a group of another département
+            territory.warnings.append(f"{path}: line {n}: group {code} left out, none of its communes is in département {territory.dept}")
+            continue
         if unknown:
             raise InputError(path, f"line {n}: group {code}: unknown commune {unknown[0]} in département {territory.dept}")
         groups.append(Group(code, str(entry["name"]), members))

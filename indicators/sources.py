@@ -37,7 +37,7 @@ class SourceTable:
     notes: dict = field(default_factory=dict)  # commune code -> perimeter note
     old_perimeter: pd.DataFrame | None = None  # pre-merger values of non-aggregable variables
     decimals: dict = field(default_factory=dict)  # level -> {variable: decimals the source publishes}
-    citations: dict = field(default_factory=dict)  # level -> {code: {variable: publication}}, for published references
+    citations: dict = field(default_factory=dict)  # level -> {code: {variable: [publication, address]}}, for published references
 
     @property
     def variables(self):
@@ -310,7 +310,7 @@ class Reference:
     variable: str
     value: float
     decimals: int
-    citation: str
+    citation: tuple  # (publication, address)
 
 
 def read_references(path):
@@ -343,7 +343,7 @@ def read_references(path):
         if key in seen:
             raise InputError(path, f"{where}: {readers.shown(row['variable'])} of {readers.shown(code)} for {vintage} is already on line {seen[key]}: keep one")
         seen[key] = line
-        citation = row["source"].strip() + (f", {row['url'].strip()}" if str(row.get("url") or "").strip() else "")
+        citation = (row["source"].strip(), str(row.get("url") or "").strip())
         out.append(Reference(Path(path), line, family.id, vintage, row["level"], code, variable, value, values.attrs["decimals"]["value"], citation))
     return out
 
@@ -369,7 +369,7 @@ def _add_reference(tables, reference):
     reasons.loc[reference.code, reference.variable] = ""
     table.official[reference.level] = (data.astype(float), reasons.fillna("").reindex(index=data.index, columns=data.columns).fillna(""))
     table.decimals.setdefault(published_key(reference.level, reference.code), {})[reference.variable] = reference.decimals
-    table.citations.setdefault(reference.level, {}).setdefault(reference.code, {})[reference.variable] = reference.citation
+    table.citations.setdefault(reference.level, {}).setdefault(reference.code, {})[reference.variable] = list(reference.citation)
 
 
 def published_key(level, code):

@@ -171,9 +171,10 @@ def last_build(context, code):
     if context.force or not folder:
         return {}
     try:
-        return json.loads((context.out / folder / MANIFEST).read_text(encoding="utf-8"))
+        recorded = json.loads((context.out / folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return recorded if isinstance(recorded, dict) and isinstance(recorded.get("digests"), dict) else {}  # else damaged, or older
 
 
 def up_to_date(context, code, fingerprint, recorded):

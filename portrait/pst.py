@@ -34,7 +34,8 @@ MAX_FILE_BYTES = 256_000
 MAX_NODES = 50_000  # YAML values, aliases expanded: a real PST has a few hundred
 MAX_DEPTH = 20
 MAX_TEXT = 2_000  # a description, an action, a comment
-MAX_LABEL = 300  # a title, a name, a place, one item of a list
+MAX_LABEL = 300  # a title, a name, a place, a partner
+MAX_ITEM = 1_000  # one objective, agenda item or decision
 MAX_ITEMS = 30  # partners, participants, objectives, agenda, decisions, signatories, links of one project or meeting
 MAX_PROJECTS = 20
 MAX_ACTIONS = 100
@@ -153,6 +154,7 @@ def _items(kind, limit=MAX_ITEMS):
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_LABEL)]
+Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ITEM)]
 Slug = Annotated[Label, AfterValidator(_slug)]
 Link = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), AfterValidator(_link)]
 Day = Annotated[dt.date, PlainValidator(_day)]
@@ -187,7 +189,7 @@ class Project(_Model):
     referent: Label | None = None
     start: Day | None = None
     end: Day | None = None
-    objectives: _items(Label) = []
+    objectives: _items(Item) = []
     indicators: _items(IndicatorId) = []
     links: _items(Link) = []
 
@@ -205,8 +207,8 @@ class Meeting(_Model):
     date: Day
     place: Label | None = None
     participants: _items(Label) = []
-    agenda: _items(Label) = []
-    decisions: _items(Label) = []
+    agenda: _items(Item) = []
+    decisions: _items(Item) = []
     minutes: Link | None = None
 
 
@@ -319,14 +321,17 @@ def _check_tree(root):
                     keys[key.value] = key.start_mark.line + 1
                 children = [n for pair in node.value for n in pair]
             below = [walk(child, depth + 1) for child in children]
-            done[id(node)] = 1 + sum(n for n, _ in below), 1 + max((h for _, h in below), default=0)
+            text = len(node.value) if isinstance(node, ScalarNode) else sum(t for *_, t in below)
+            done[id(node)] = 1 + sum(n for n, *_ in below), 1 + max((h for _, h, _ in below), default=0), text
             open_nodes.discard(id(node))
-        values, height = done[id(node)]
+        values, height, text = done[id(node)]
         if depth + height - 1 > MAX_DEPTH:
             raise _FileError(f"nested deeper than {MAX_DEPTH} levels (through aliases)", line)
         if values > MAX_NODES:
             raise _FileError(f"too many YAML values once aliases are expanded (more than {MAX_NODES}): remove the anchors (&) and aliases (*)", line)
-        return values, height
+        if text > MAX_FILE_BYTES:  # what the portrait prints is bounded like the file, aliases or not
+            raise _FileError(f"too much text once aliases are expanded (more than {_bytes(MAX_FILE_BYTES)}): remove the anchors (&) and aliases (*)", line)
+        return values, height, text
 
     walk(root, 1)
 

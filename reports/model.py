@@ -353,7 +353,8 @@ def _theme_chart(territory, code, theme, rows, dept_name, region_name):
         f"{highest.label.lower()}, {highest.value.text}."
     )
     sources = sorted({r.source for r in data})
-    return Chart(f"refs-{theme}", "refs", f"{label} : la commune et ses références", alt, " ; ".join(sources), columns, table_rows, series)
+    own = "le territoire" if hasattr(territory, "members_of") else "la commune"
+    return Chart(f"refs-{theme}", "refs", f"{label} : {own} et ses références", alt, " ; ".join(sources), columns, table_rows, series)
 
 
 def _france_text(row):

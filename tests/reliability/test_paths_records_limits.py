@@ -114,3 +114,31 @@ def test_chart_text_is_plain_text_never_mathtext():
     }
     png = charts.timeline(data)  # with mathtext: ParseFatalException, Unknown symbol: \euro
     assert png.startswith(b"\x89PNG")
+
+
+def test_a_groups_file_is_read_as_written_or_refused_with_the_line(site, tmp_path):
+    """Members in one string (the CSV style in YAML) are refused, a leading zero is kept, CSV lines count blank lines."""
+    data, out = site
+    as_string = tmp_path / "texte.yaml"
+    as_string.write_text('- code: "G1"\n  name: Nord\n  members: "2A001 2A002"\n', encoding="utf-8")
+    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "csv", "--groups", as_string)
+    assert fakes.one_line_error(result) == f"error: {as_string}: line 1: a group needs a code, a name and members (a list of commune codes)"
+    not_a_list = tmp_path / "nombre.yaml"
+    not_a_list.write_text("42\n", encoding="utf-8")
+    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "csv", "--groups", not_a_list)
+    assert "a groups file is a list of groups" in fakes.one_line_error(result)
+    blank_lines = tmp_path / "groupes.csv"
+    blank_lines.write_text("code;name;members\n\nG1;Nord;2A001,2A002\n\nG1;Sud;2A003 2A004\n", encoding="utf-8")
+    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "csv", "--groups", blank_lines)
+    assert fakes.one_line_error(result).startswith(f"error: {blank_lines}: line 5: group code G1 is already the code of the group on line 3")
+
+
+def test_aliases_cannot_carry_a_pst_file_past_its_limit(tmp_path):
+    text = "x" * MAX_TEXT
+    lines = ["commune: '2A001'", "agreement: {}", "projects:", "  - {id: p0, title: T, theme: revenus, status: en cours, description: &d " + text + "}"]
+    lines += ["follow_up:"] + [f"  - {{id: a{n}, action: *d, owner: X, status: à faire, comment: *d}}" for n in range(MAX_ACTIONS)]
+    path = tmp_path / "2A001.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.stat().st_size < MAX_FILE_BYTES / 10
+    _, errors = check_yaml(path, PST, {"stem": "2A001"})
+    assert len(errors) == 1 and "too much text once aliases are expanded (more than 256 KB)" in errors[0]
