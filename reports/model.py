@@ -218,7 +218,7 @@ def _evolution(series, indicator, latest_vintage):
         change = format_value(last - first, "points", min(decimals, shown_decimals("points")))
     else:
         change = format_value((last / first - 1) * 100, "%", decimals=1)
-        change = change if change.startswith("−") else "+" + change
+        change = change if change.startswith(("−", "0,0")) else "+" + change
     return f"{change} depuis {first_vintage}"
 
 
@@ -230,7 +230,15 @@ def _facts(indicator, row, territory=None, refs=None):
         indicator.id, row["value"], ref, row["rank"], row["rank_of"], indicator.is_rate, indicator.unit, row["ties"],
         row["decimals"], rank_text(territory, row) if territory is not None else "", int(row["vintage"]),
         bool(dept is not None and dept["estimate"]), None if dept is None else dept["decimals"], bool(row["estimate"]),
+        _operand_years(indicator, int(row["vintage"])),
     )
+
+
+def _operand_years(indicator, vintage):
+    """ "2021 et 2022" for a crossed indicator whose operands are of several vintages, else ""."""
+    derivation = next((d for d in getattr(indicator, "derivations", ()) if d.vintage == vintage), None)
+    years = sorted({o.vintage for o in derivation.operands}) if derivation and not indicator.evolution else []
+    return " et ".join(str(y) for y in years) if len(years) > 1 else ""
 
 
 COUNT_UNITS = {"habitants", "ménages", "logements"}
@@ -342,7 +350,7 @@ def _theme_chart(territory, code, theme, rows, dept_name, region_name):
         "departement": [r.departement.value for r in data],
         "region": [r.region.value for r in data],
         "france": [r.france.value for r in data],
-        "names": [territory.name_of(code), dept_name, region_name or "Région", "France"],
+        "names": [territory.name_of(code), dept_name, region_name or "Région", _france_legend(data)],
         "scale_max": _scale_max(territory, data),
     }
     label = territory.catalogue.themes[theme]
@@ -355,6 +363,12 @@ def _theme_chart(territory, code, theme, rows, dept_name, region_name):
     sources = sorted({r.source for r in data})
     own = "le territoire" if hasattr(territory, "members_of") else "la commune"
     return Chart(f"refs-{theme}", "refs", f"{label} : {own} et ses références", alt, " ; ".join(sources), columns, table_rows, series)
+
+
+def _france_legend(rows):
+    """The France series' name: the one France its bars are for, or a pointer to the table when they mix."""
+    names = {r.france_name for r in rows if r.france.value is not None}
+    return names.pop() if len(names) == 1 else ("France (voir le tableau)" if names else "France")
 
 
 def _france_text(row):
@@ -589,9 +603,11 @@ def build_portrait(territory, code, today=None):
         sections.append(section)
     latest = _latest(territory, code)
     key_figures = []
+    known = territory.rows_of(code).dropna(subset=["value"]).sort_values("vintage").drop_duplicates("indicator", keep="last").set_index("indicator")
     for indicator in territory.catalogue:
         if indicator.key and indicator.id in latest.index:
-            row = latest.loc[indicator.id]
+            # the latest vintage, or the latest with a value when it has none (a group's 2019 published median)
+            row = known.loc[indicator.id] if indicator.id in known.index else latest.loc[indicator.id]
             detail = rank_text(territory, row) if not is_missing(row["value"]) else row["missing_reason"].split(" : ")[0].split(" (")[0]
             dept = _known(_reference(_references(territory), "departement", indicator.id, row["vintage"]))
             ref = "" if dept is None else f"département : {format_value(dept['value'], indicator.unit, shown_decimals(indicator.unit, dept['decimals']))}" + (ESTIMATE_MARK if dept["estimate"] else "")

@@ -33,6 +33,7 @@ class Facts:
     ref_estimated: bool = False  # the département's value is an estimate from its communes
     ref_decimals: float | None = None
     estimated: bool = False  # the value itself is an estimate (a merged commune, a group re-weighted)
+    years: str = ""  # "2021 et 2022": the vintages a crossed indicator combines, when several
 
     @property
     def position(self):
@@ -124,10 +125,17 @@ def indicator_sentence(facts, label, unit):
     if facts.ref_estimated:
         ref += " (estimation à partir des communes)"
     text = rule["text"].format(
-        label=label, in_year="" if re.search(r"\d{4}", label) else f" en {facts.year}", value=_value(facts, unit), ref=ref,
+        label=label, in_year=_in_year(facts, label), value=_value(facts, unit), ref=ref,
         rank=facts.rank_label or format_rank(facts.rank, facts.rank_of, facts.ties),
     )
     return Sentence(text, facts, rule["when"])
+
+
+def _in_year(facts, label):
+    """ " en 2021", " (2021 et 2022)" for a crossed indicator of two vintages, nothing when the label has its years."""
+    if re.search(r"\d{4}", label):
+        return ""
+    return f" ({facts.years})" if facts.years else f" en {facts.year}"
 
 
 def _value(facts, unit):

@@ -130,7 +130,7 @@ def test_every_generated_sentence_is_true(territory):
             indicator = territory.catalogue[facts.indicator]
             if indicator.label in sentence.text:
                 assert format_value(facts.value, indicator.unit, shown_decimals(indicator.unit, facts.decimals)) in sentence.text
-                assert re.search(r"\d{4}", indicator.label) or f" en {int(row['vintage'])} : " in sentence.text
+                assert re.search(r"\d{4}", indicator.label) or f" en {int(row['vintage'])} : " in sentence.text or f" ({facts.years}) : " in sentence.text
             if indicator.label in sentence.text and sentence.when.get("gap") in ("well_above", "well_below"):  # they print the département's value
                 dept = territory.value(territory.dept, facts.indicator, int(row["vintage"]))
                 assert ("estimation à partir des communes" in sentence.text) == bool(dept["estimate"])
