@@ -290,6 +290,7 @@ def write_shared_assets(context, shapes):
     recorded = _still_current(context.out, ASSETS_MANIFEST, key)
     if recorded and not context.force:
         return recorded["files"][context.data_script]
+    _forget(context.out, ASSETS_MANIFEST)
     assets = prepare_directory(context.out / "assets")
     written = {"assets/portrait.css": write_atomic(assets / "portrait.css", (STATIC / "portrait.css").read_bytes())}
     for name, data in webmap.leaflet_assets().items():
@@ -297,7 +298,7 @@ def write_shared_assets(context, shapes):
         written[f"assets/{name}"] = write_atomic(assets / name, data)
     data = webmap.departement_data(context.territory, shapes, context.folders)
     written[context.data_script] = write_atomic(context.out / context.data_script, webmap.js_data("PORTRAIT_COMMUNES", data))
-    write_atomic(context.out / ASSETS_MANIFEST, json.dumps({"key": key, "files": written}))
+    _remember(context.out, ASSETS_MANIFEST, key, written)
     return written[context.data_script]
 
 
@@ -323,6 +324,7 @@ def write_synthesis(context):
     key = cache.digest(territory.fingerprint, code_fingerprint(), sorted(context.formats))
     if not context.force and _still_current(context.out, SYNTHESIS_MANIFEST, key):
         return
+    _forget(context.out, SYNTHESIS_MANIFEST)
     synthesis = context.crossed.synthesis()
     figures = [synthesis["types_map"], synthesis["ranking"], *synthesis["quadrants"]]
     images = draw_images(figures, context.painter, Stopwatch())
@@ -332,7 +334,7 @@ def write_synthesis(context):
     if "pdf" in context.formats:
         pdf = context.renderer.pdf("synthese.html", images, t=territory, s=synthesis)
         written[f"synthese-{territory.dept}.pdf"] = write_atomic(context.out / f"synthese-{territory.dept}.pdf", pdf)
-    write_atomic(context.out / SYNTHESIS_MANIFEST, json.dumps({"key": key, "files": written}))
+    _remember(context.out, SYNTHESIS_MANIFEST, key, written)
 
 
 SYNTHESIS_MANIFEST = ".portrait-synthese.json"
@@ -340,12 +342,26 @@ DEPARTEMENT_MAP_MANIFEST = ".portrait-carte-departement.json"
 
 
 def _still_current(out, manifest, key):
-    """The record of `manifest` when its files were written from inputs with this key and are intact, else None."""
+    """The record of `manifest` when its files were written from inputs with this key and still hold what was
+    written (sizes and digests), else None: a record without digests is an older build's, redone."""
     try:
         recorded = json.loads((out / manifest).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return recorded if recorded.get("key") == key and _intact(out, recorded.get("files", {})) else None
+    if not isinstance(recorded, dict) or recorded.get("key") != key or not isinstance(recorded.get("digests"), dict):
+        return None
+    return recorded if _intact(out, recorded.get("files", {}), recorded["digests"]) else None
+
+
+def _forget(out, manifest):
+    """Remove a record before its files are rewritten: a build stopped half-way leaves none, and is redone."""
+    (out / manifest).unlink(missing_ok=True)
+
+
+def _remember(out, manifest, key, written):
+    """The record of the files just written ({name: size}), written last, with their digests."""
+    digests = {name: file_digest(out / name) for name in written}
+    write_atomic(out / manifest, json.dumps({"key": key, "files": written, "digests": digests}))
 
 
 def _intact(folder, files, digests=None):
@@ -390,8 +406,9 @@ def _departement_map(context, chart):
     """The printable map of the département page, drawn again only when its data or the drawing code changed."""
     key = image_digest(chart, context.territory)
     if context.force or not _still_current(context.out, DEPARTEMENT_MAP_MANIFEST, key):
+        _forget(context.out, DEPARTEMENT_MAP_MANIFEST)
         size = write_atomic(context.out / chart.image, context.painter.draw(chart))
-        write_atomic(context.out / DEPARTEMENT_MAP_MANIFEST, json.dumps({"key": key, "files": {chart.image: size}}))
+        _remember(context.out, DEPARTEMENT_MAP_MANIFEST, key, {chart.image: size})
 
 
 def load_inputs(dept, data_dir=None):

@@ -142,3 +142,14 @@ def test_aliases_cannot_carry_a_pst_file_past_its_limit(tmp_path):
     assert path.stat().st_size < MAX_FILE_BYTES / 10
     _, errors = check_yaml(path, PST, {"stem": "2A001"})
     assert len(errors) == 1 and "too much text once aliases are expanded (more than 256 KB)" in errors[0]
+
+
+def test_a_shared_page_rewritten_to_the_same_size_is_rebuilt(site):
+    """The synthesis and the shared assets keep records with digests too."""
+    data, out = site
+    page = out / "synthese.html"
+    good = page.read_bytes()
+    page.write_bytes(good.replace(b"</html>", b"</HTML>"))
+    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "html,csv", "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    assert page.read_bytes() == good
