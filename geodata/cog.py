@@ -91,19 +91,18 @@ def events_until(date=None):
 
 
 @lru_cache(maxsize=None)
+def _cities():
+    return tuple(load_yaml((DATA / "arrondissements.yaml").read_text(encoding="utf-8")))
+
+
 def arrondissement_cities():
     """Municipal arrondissement code -> its city's code (Paris, Lyon, Marseille), from arrondissements.yaml."""
-    mapping = {}
-    for city in load_yaml((DATA / "arrondissements.yaml").read_text(encoding="utf-8")):
-        for number in range(int(city["first"]), int(city["last"]) + 1):
-            mapping[str(number)] = str(city["code"])
-    return mapping
+    return {str(n): str(c["code"]) for c in _cities() for n in range(int(c["first"]), int(c["last"]) + 1)}
 
 
-@lru_cache(maxsize=None)
 def city_names():
     """City code -> name, for the cities published by arrondissement."""
-    return {str(c["code"]): c["name"] for c in load_yaml((DATA / "arrondissements.yaml").read_text(encoding="utf-8"))}
+    return {str(c["code"]): c["name"] for c in _cities()}
 
 
 def code_mapping(events):

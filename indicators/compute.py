@@ -160,7 +160,7 @@ class Territories:
             return _record(code, level, np.nan, why)
         value, reason = evaluate(formula, data.to_frame().T, reasons.to_frame().T)
         how = "" if pd.isna(value.iloc[0]) else ESTIMATED if _weighted(table, formula) else SUMMED
-        return _record(code, level, value.iloc[0], reason.iloc[0], how=how, decimals=_decimals(formula, table, "commune"))
+        return _record(code, level, value.iloc[0], reason.iloc[0], how=how, decimals=formula_decimals(formula, table, "commune"))
 
 
 OFFICIAL = "officielle"
@@ -179,7 +179,7 @@ def _weighted(table, formula):
     return any(rule_for(table.family, v).how == "weighted" for v in formula.variables)
 
 
-def _decimals(formula, table, level, code=None):
+def formula_decimals(formula, table, level, code=None):
     """The decimals the source publishes a single-variable value with (NaN: the unit's own)."""
     if len(formula.variables) != 1 or formula.expression != formula.variables[0]:
         return np.nan
@@ -215,7 +215,7 @@ def _official(table, formula, level, code):
             continue  # a published-references row gives some variables of a family only
         value, reason = evaluate(formula, data.loc[[candidate]], reasons.loc[[candidate]])
         source = _citation([cited.get(candidate, {}).get(v) for v in formula.variables])
-        decimals = _decimals(formula, table, level, candidate)
+        decimals = formula_decimals(formula, table, level, candidate)
         return _record(candidate, level, value.iloc[0], reason.iloc[0], how=OFFICIAL, decimals=decimals, source=source)
     return None
 
@@ -229,7 +229,7 @@ def formula_values(formula, territories):
         return [_record(code, level, np.nan, reason) for code, level in everyone], None
     present = [c for c in territories.communes if c in table.data.index]
     values, why = evaluate(formula, table.data.loc[present], table.reasons.loc[present])
-    decimals = _decimals(formula, table, "commune")
+    decimals = formula_decimals(formula, table, "commune")
     recomputed = ESTIMATED if _weighted(table, formula) else SUMMED
     old = table.old_perimeter
     rows = []

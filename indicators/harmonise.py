@@ -6,10 +6,10 @@ one (counts summed, rates re-weighted, medians left missing with the reason and
 the old perimeter's value kept for the note).
 """
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
-
-from dataclasses import replace
 
 from geodata.cog import arrondissement_cities, city_names, code_mapping, commune_events, dept_of
 from indicators.aggregate import aggregate, rule_for

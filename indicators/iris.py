@@ -7,7 +7,7 @@ import pandas as pd
 
 from geodata.yamlfile import load_yaml
 from indicators.catalogue import _formula
-from indicators.compute import _decimals, evaluate
+from indicators.compute import evaluate, formula_decimals
 
 IRIS_CATALOGUE = Path(__file__).parent / "data" / "iris.yaml"
 
@@ -31,7 +31,7 @@ def iris_values(territory, commune):
         values, reasons = evaluate(formula, table.data[mask], table.reasons[mask])
         frames.append(pd.DataFrame({
             "iris": values.index, "indicator": entry["id"], "value": values.to_numpy(), "missing_reason": reasons.to_numpy(),
-            "decimals": _decimals(formula, table, "iris"),
+            "decimals": formula_decimals(formula, table, "iris"),
         }))
     if not frames:
         return pd.DataFrame(columns=["iris", "indicator", "value", "missing_reason", "decimals"])

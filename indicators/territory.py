@@ -193,7 +193,7 @@ def _tidy(catalogue, territories, names):
     return frame
 
 
-def shown_value(frame, catalogue):
+def shown_value(frame):
     """Each value rounded to the decimals it is printed with: what ranks and ties are decided on.
 
     A value has the decimals its source publishes (a whole-number rate has none), never more than
@@ -206,12 +206,12 @@ def shown_value(frame, catalogue):
 def _ranks(frame, catalogue):
     frame["estimate"] = frame["how"] == ESTIMATED
     communes = frame["level"] == "commune"
-    shown = shown_value(frame, catalogue)
+    shown = shown_value(frame)
     grouped = shown[communes].groupby([frame.loc[communes, "indicator"], frame.loc[communes, "vintage"]])
     frame.loc[communes, "rank"] = grouped.rank(method="min", ascending=False)
     frame.loc[communes, "rank_of"] = grouped.transform("count")
-    keys = [frame.loc[communes, "indicator"], frame.loc[communes, "vintage"], frame.loc[communes, "rank"]]
-    frame.loc[communes, "ties"] = frame.loc[communes, "rank"].groupby(keys).transform("count")
+    same_rank = [frame.loc[communes, "indicator"], frame.loc[communes, "vintage"], frame.loc[communes, "rank"]]
+    frame.loc[communes, "ties"] = frame.loc[communes, "rank"].groupby(same_rank).transform("count")
     refs = frame[~communes]
     for level in ("departement", "region", "france"):
         own = refs[refs["level"] == level].drop_duplicates(["indicator", "vintage"]).set_index(["indicator", "vintage"])
@@ -225,6 +225,18 @@ def _ranks(frame, catalogue):
     frame["gap"] = np.where(is_rate, gap_points, gap_ratio)
     frame.loc[frame["level"] != "commune", "gap"] = np.nan
     return _changes(frame.sort_values(["code", "indicator", "vintage"]), is_rate)
+
+
+def earlier_references(rows, vintage):
+    """The earlier vintages to show beside `vintage` so that no published reference is hidden: for each
+    reference level without a value at `vintage`, the latest earlier vintage where it has one (newest first).
+
+    `rows` are one indicator's rows of the tidy table (its reference levels at least)."""
+    refs = rows[rows["level"] != "commune"]
+    at = refs[refs["vintage"] == vintage]
+    lacking = set(refs["level"]) - set(at.loc[at["value"].notna(), "level"])
+    earlier = refs[(refs["vintage"] < vintage) & refs["level"].isin(lacking) & refs["value"].notna()]
+    return sorted(set(int(v) for v in earlier.groupby("level")["vintage"].max()), reverse=True)
 
 
 def _changes(frame, is_rate):

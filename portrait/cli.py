@@ -42,13 +42,16 @@ def cmd_indicators(args):
 
 def _print_table(table, territory, out):
     """Each indicator at its latest vintage, and the earlier vintages whose reference values the latest lacks."""
+    from indicators.territory import earlier_references
     from reports.formatting import format_rank, format_value, shown_decimals
 
     levels = {"commune": 0, "departement": 1, "region": 2, "france": 3}
     for indicator_id, rows in table.groupby("indicator", sort=False):
         indicator = territory.catalogue[indicator_id]
         print(f"\n{indicator.label} [{indicator_id}]", file=out)
-        for row in sorted(_shown_rows(rows).itertuples(), key=lambda r: (-r.vintage, levels[r.level], r.code)):
+        latest = rows["vintage"].max()
+        shown = rows[rows["vintage"].isin([latest, *earlier_references(rows, latest)])]
+        for row in sorted(shown.itertuples(), key=lambda r: (-r.vintage, levels[r.level], r.code)):
             if row.value == row.value:
                 value = format_value(row.value, row.unit, shown_decimals(row.unit, row.decimals))
                 value += f" ({row.how})" if row.how in ("officielle", "estimation à partir des communes") else ""
@@ -57,15 +60,6 @@ def _print_table(table, territory, out):
             rank = f"  {format_rank(row.rank, row.rank_of, row.ties, len(territory.communes))}" if row.rank == row.rank else ""
             print(f"  {row.name or row.code:<28.28} {row.vintage}  {value}{rank}", file=out)
 
-
-def _shown_rows(rows):
-    """The latest vintage of every territory, and each earlier vintage that gives a reference value the latest lacks."""
-    latest = rows["vintage"].max()
-    shown = rows[rows["vintage"] == latest]
-    lacking = set(shown.loc[shown["value"].isna() & (shown["level"] != "commune"), "level"])
-    earlier = rows[(rows["vintage"] < latest) & rows["level"].isin(lacking) & rows["value"].notna()]
-    vintages = set(earlier.groupby("level")["vintage"].max())
-    return rows[(rows["vintage"] == latest) | rows["vintage"].isin(vintages)]
 
 
 def build_parser():

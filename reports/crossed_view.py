@@ -10,7 +10,7 @@ from indicators.fragility import fragility_index, load_components
 from indicators.quadrants import load_pairs, quadrant
 from indicators.similar import similar_communes
 from indicators.typology import typology
-from reports.formatting import format_number, format_rank, format_value, is_missing, shown_decimals
+from reports.formatting import format_number, format_rank, format_row, format_value, is_missing
 from reports.model import Chart
 
 TYPE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
@@ -43,7 +43,7 @@ class CrossedAnalysis:
         rows = self.territory.rows_for(ref.indicator)
         rows = rows[(rows["vintage"] == ref.vintage) & (rows["code"] == code)]
         unit = self.territory.catalogue[ref.indicator].unit
-        return format_value(value, unit, shown_decimals(unit, rows["decimals"].iloc[0] if len(rows) else None))
+        return format_row(rows.iloc[0], unit) if len(rows) else format_value(value, unit)
 
     def contributions_chart(self, code):
         row = self.fragility.loc[code]

@@ -8,14 +8,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-import pandas as pd
-
 from geodata.cog import FRANCE_NAMES
 from geodata.errors import InputError
 from indicators.sources import source_meta
-from indicators.territory import fold
+from indicators.territory import earlier_references, fold, shown_value
 from reports.formatting import (
-    MISSING, NBSP, format_date, format_rank, format_row, format_value, is_missing, legend_decimals, shown_decimals,
+    ESTIMATE_MARK, MISSING, NBSP, format_date, format_rank, format_row, format_value, is_missing, legend_decimals, shown_decimals,
 )
 from reports.phrases import Facts, headline, indicator_sentence, notability, phrase_table
 
@@ -136,7 +134,6 @@ class Portrait:
         return out
 
 
-ESTIMATE_MARK = f"{NBSP}(e)"
 ESTIMATE_NOTE = (
     "(e) estimation à partir des communes : aucune valeur n'est publiée pour ce territoire ; elle est calculée à partir "
     "des taux des communes, arrondis par l'Insee et pondérés par leurs effectifs, et une valeur publiée pourrait en différer"
@@ -258,13 +255,6 @@ def _reference(refs, level, indicator_id, vintage):
     return refs[level].loc[key] if key in refs[level].index else None
 
 
-def _earlier_vintage(own, refs, indicator_id, vintage):
-    """The latest earlier vintage that has a reference the latest vintage lacks, or None."""
-    missing = [level for level in LEVELS if _known(_reference(refs, level, indicator_id, vintage)) is None]
-    earlier = sorted((int(v) for v in own.loc[own["indicator"] == indicator_id, "vintage"] if v < vintage), reverse=True)
-    return next((v for v in earlier if any(_known(_reference(refs, level, indicator_id, v)) is not None for level in missing)), None)
-
-
 def _known(ref):
     return None if ref is None or is_missing(ref["value"]) else ref
 
@@ -315,10 +305,11 @@ def build_rows(territory, code, theme, notes):
             continue
         row = latest.loc[indicator.id]
         rows.append(_row(territory, indicator, row, refs, notes, known))
-        earlier = _earlier_vintage(own, refs, indicator.id, row["vintage"])
-        if earlier is not None:
-            previous = own[(own["indicator"] == indicator.id) & (own["vintage"] == earlier)].iloc[0]
-            rows.append(_row(territory, indicator, previous, refs, notes, known, earlier=True))
+        mine = own[own["indicator"] == indicator.id]
+        for vintage in earlier_references(territory.rows_for(indicator.id), row["vintage"]):
+            previous = mine[mine["vintage"] == vintage]
+            if len(previous):
+                rows.append(_row(territory, indicator, previous.iloc[0], refs, notes, known, earlier=True))
     return rows
 
 
@@ -610,7 +601,7 @@ def build_portrait(territory, code, today=None):
             row = known.loc[indicator.id] if indicator.id in known.index else latest.loc[indicator.id]
             detail = rank_text(territory, row) if not is_missing(row["value"]) else row["missing_reason"].split(" : ")[0].split(" (")[0]
             dept = _known(_reference(_references(territory), "departement", indicator.id, row["vintage"]))
-            ref = "" if dept is None else f"département : {format_value(dept['value'], indicator.unit, shown_decimals(indicator.unit, dept['decimals']))}" + (ESTIMATE_MARK if dept["estimate"] else "")
+            ref = "" if dept is None else f"département : {format_row(dept, indicator.unit)}"
             key_figures.append({
                 "label": indicator.label, "value": format_row(row, indicator.unit),
                 "vintage": int(row["vintage"]),
@@ -650,8 +641,7 @@ def members_table(territory, members):
             continue
         vintage = int(sub["vintage"].max())
         sub = table[(table["indicator"] == indicator.id) & (table["vintage"] == vintage)].set_index("code")
-        places = sub["decimals"].map(lambda d: shown_decimals(indicator.unit, d))
-        ranks = pd.Series([round(v, p) for v, p in zip(sub["value"], places)], index=sub.index).rank(method="min", ascending=False)
+        ranks = shown_value(sub).rank(method="min", ascending=False)
         ties = ranks.map(ranks.value_counts())
         known = int(sub["value"].notna().sum())
         columns.append(f"{indicator.label} ({vintage})")

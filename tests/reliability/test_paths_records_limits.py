@@ -12,13 +12,17 @@ from portrait.pst import MAX_ACTIONS, MAX_FILE_BYTES, MAX_MEETINGS, MAX_PROJECTS
 from reports import charts
 
 
+def build(data, out, *options):
+    return fakes.run("build", "--dept", "2A", "--data", data, "--out", out, *options)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """A fake département built once (HTML and CSV: enough to see which files a build rewrites)."""
     root = tmp_path_factory.mktemp("site")
     data = fakes.write_departement(root / "data")
     out = root / "site"
-    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "html,csv", "--jobs", "1")
+    result = build(data, out, "--format", "html,csv", "--jobs", "1")
     assert result.returncode == 0, result.stderr
     return data, out
 
@@ -33,18 +37,23 @@ def test_a_group_code_that_would_name_another_folder_is_refused(site, tmp_path, 
     groups = tmp_path / "groupes.yaml"
     groups.write_text(f'# groupes\n- code: "{code}"\n  name: "Commune 0"\n  members: ["2A001", "2A002"]\n', encoding="utf-8")
     before = fakes.snapshot(out)
-    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "html,csv", "--groups", groups)
+    result = build(data, out, "--format", "html,csv", "--groups", groups)
     line = fakes.one_line_error(result)
     assert line.startswith(f"error: {groups}: {said}"), line
     assert fakes.snapshot(out) == before
 
 
-def test_two_groups_with_one_code_are_refused_with_the_line(site, tmp_path):
+def groups_error(site, path, text):
+    """The one-line error of a build with the groups file `path` holding `text`."""
     data, out = site
+    path.write_text(text, encoding="utf-8")
+    return fakes.one_line_error(build(data, out, "--format", "csv", "--groups", path))
+
+
+def test_two_groups_with_one_code_are_refused_with_the_line(site, tmp_path):
     groups = tmp_path / "groupes.csv"
-    groups.write_text("code;name;members\nG1;Nord;2A001 2A002\nG1;Sud;2A003 2A004\n", encoding="utf-8")
-    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "csv", "--groups", groups)
-    assert fakes.one_line_error(result) == f"error: {groups}: line 3: group code G1 is already the code of the group on line 2: each group needs a code of its own"
+    line = groups_error(site, groups, "code;name;members\nG1;Nord;2A001 2A002\nG1;Sud;2A003 2A004\n")
+    assert line == f"error: {groups}: line 3: group code G1 is already the code of the group on line 2: each group needs a code of its own"
 
 
 def test_a_page_rewritten_to_the_same_size_is_rebuilt(site):
@@ -54,7 +63,7 @@ def test_a_page_rewritten_to_the_same_size_is_rebuilt(site):
     page = folder / "index.html"
     good = page.read_bytes()
     page.write_bytes(good.replace(b"</html>", b"</HTML>"))  # same size, not what the inputs give
-    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "html,csv", "--jobs", "1")
+    result = build(data, out, "--format", "html,csv", "--jobs", "1")
     assert result.returncode == 0, result.stderr
     assert "1 portrait(s) reconstruit(s), 3 inchangé(s)" in result.stdout
     assert page.read_bytes() == good
@@ -65,7 +74,7 @@ def test_a_commune_without_its_record_is_rebuilt_and_the_record_comes_last(site)
     data, out = site
     folder = next(p for p in out.iterdir() if p.name.startswith("2A002-"))
     (folder / MANIFEST).unlink()
-    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "html,csv", "--jobs", "1")
+    result = build(data, out, "--format", "html,csv", "--jobs", "1")
     assert "1 portrait(s) reconstruit(s)" in result.stdout
     record = folder / MANIFEST
     assert record.stat().st_mtime_ns >= max(p.stat().st_mtime_ns for p in folder.iterdir() if p.is_file() and p != record)
@@ -118,19 +127,13 @@ def test_chart_text_is_plain_text_never_mathtext():
 
 def test_a_groups_file_is_read_as_written_or_refused_with_the_line(site, tmp_path):
     """Members in one string (the CSV style in YAML) are refused, a leading zero is kept, CSV lines count blank lines."""
-    data, out = site
     as_string = tmp_path / "texte.yaml"
-    as_string.write_text('- code: "G1"\n  name: Nord\n  members: "2A001 2A002"\n', encoding="utf-8")
-    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "csv", "--groups", as_string)
-    assert fakes.one_line_error(result) == f"error: {as_string}: line 1: a group needs a code, a name and members (a list of commune codes)"
-    not_a_list = tmp_path / "nombre.yaml"
-    not_a_list.write_text("42\n", encoding="utf-8")
-    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "csv", "--groups", not_a_list)
-    assert "a groups file is a list of groups" in fakes.one_line_error(result)
+    line = groups_error(site, as_string, '- code: "G1"\n  name: Nord\n  members: "2A001 2A002"\n')
+    assert line == f"error: {as_string}: line 1: a group needs a code, a name and members (a list of commune codes)"
+    assert "a groups file is a list of groups" in groups_error(site, tmp_path / "nombre.yaml", "42\n")
     blank_lines = tmp_path / "groupes.csv"
-    blank_lines.write_text("code;name;members\n\nG1;Nord;2A001,2A002\n\nG1;Sud;2A003 2A004\n", encoding="utf-8")
-    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "csv", "--groups", blank_lines)
-    assert fakes.one_line_error(result).startswith(f"error: {blank_lines}: line 5: group code G1 is already the code of the group on line 3")
+    line = groups_error(site, blank_lines, "code;name;members\n\nG1;Nord;2A001,2A002\n\nG1;Sud;2A003 2A004\n")
+    assert line.startswith(f"error: {blank_lines}: line 5: group code G1 is already the code of the group on line 3")
 
 
 def test_aliases_cannot_carry_a_pst_file_past_its_limit(tmp_path):
@@ -150,6 +153,6 @@ def test_a_shared_page_rewritten_to_the_same_size_is_rebuilt(site):
     page = out / "synthese.html"
     good = page.read_bytes()
     page.write_bytes(good.replace(b"</html>", b"</HTML>"))
-    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--format", "html,csv", "--jobs", "1")
+    result = build(data, out, "--format", "html,csv", "--jobs", "1")
     assert result.returncode == 0, result.stderr
     assert page.read_bytes() == good
