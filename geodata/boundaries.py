@@ -9,7 +9,7 @@ Lambert-93 (EPSG:2154).
 import json
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,7 +23,18 @@ from geodata.errors import InputError
 WEB_CRS = 4326
 LAMBERT93 = 2154
 GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp"}
-CODE_COLUMNS = ("code_iris", "iris", "code", "insee_com", "code_insee", "codgeo", "insee", "code_com", "code_dep", "insee_dep")
+CODE_COLUMNS = (
+    "code_iris",
+    "iris",
+    "code",
+    "insee_com",
+    "code_insee",
+    "codgeo",
+    "insee",
+    "code_com",
+    "code_dep",
+    "insee_dep",
+)
 NAME_COLUMNS = ("nom_iris", "nom", "name", "libelle", "nom_com", "nom_commune", "libgeo")
 POLYGONS = ("Polygon", "MultiPolygon")
 
@@ -57,19 +68,29 @@ def _check_geojson(path):
     try:
         raw = path.read_bytes()
         if not raw.strip():
-            raise InputError(path, "empty file: download it again, or remove it from the data directory")
+            raise InputError(
+                path, "empty file: download it again, or remove it from the data directory"
+            )
         data = json.loads(raw)
     except OSError as exc:
         raise InputError(path, f"cannot read file ({exc.strerror})") from None
     except json.JSONDecodeError as exc:
-        raise InputError(path, f"invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}): the file is cut or is not GeoJSON, download it again") from None
+        raise InputError(
+            path,
+            f"invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}): the file is cut or is not GeoJSON, download it again",
+        ) from None
     except (UnicodeDecodeError, RecursionError):
         raise InputError(path, "not GeoJSON text (UTF-8 JSON): download it again") from None
     kind = data.get("type") if isinstance(data, dict) else None
     if kind not in ("FeatureCollection", "Feature"):
-        found = f"a {kind}" if isinstance(kind, str) and kind.isidentifier() else f"a JSON {type(data).__name__}"
+        found = (
+            f"a {kind}"
+            if isinstance(kind, str) and kind.isidentifier()
+            else f"a JSON {type(data).__name__}"
+        )
         raise InputError(
-            path, f"a boundary GeoJSON is a FeatureCollection (or one Feature) whose features carry a code, this file is {found}: "
+            path,
+            f"a boundary GeoJSON is a FeatureCollection (or one Feature) whose features carry a code, this file is {found}: "
             "export the layer as a FeatureCollection",
         )
 
@@ -95,13 +116,28 @@ def _classify(path, gdf):
         kind = _kind_of(codes)
         if kind is None or not len(codes):
             continue
-        name = next((lower[n] for n in NAME_COLUMNS if n in lower and (kind == "iris") == n.endswith("iris")), None)
+        name = next(
+            (
+                lower[n]
+                for n in NAME_COLUMNS
+                if n in lower and (kind == "iris") == n.endswith("iris")
+            ),
+            None,
+        )
         vertices = int(gdf.geometry.count_coordinates().sum()) if len(gdf) else 0
-        return GeoFile(path, kind, column, name, tuple(sorted({dept_of(c) for c in codes})), vertices, _invalid(codes, gdf.geometry))
+        return GeoFile(
+            path,
+            kind,
+            column,
+            name,
+            tuple(sorted({dept_of(c) for c in codes})),
+            vertices,
+            _invalid(codes, gdf.geometry),
+        )
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def scan(data_dir):
     """Every boundary file of the data directory, with what it holds."""
     found = []
@@ -121,7 +157,9 @@ def _invalid(codes, geometries):
     present = geometries.notna().to_numpy()
     bad = present & ~geometries.is_valid.to_numpy()
     reasons = shapely.is_valid_reason(geometries.to_numpy()[bad])
-    return tuple((code, str(why).split("[")[0]) for code, why in zip(codes.to_numpy()[bad], reasons))
+    return tuple(
+        (code, str(why).split("[")[0]) for code, why in zip(codes.to_numpy()[bad], reasons)
+    )
 
 
 def repaired(data_dir, dept):
@@ -153,7 +191,8 @@ def _require_lonlat(gdf, path):
     minx, miny, maxx, maxy = gdf.total_bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise InputError(
-            path, f"coordinates are not longitude/latitude (x {minx:.0f} to {maxx:.0f}, y {miny:.0f} to {maxy:.0f}) and the file "
+            path,
+            f"coordinates are not longitude/latitude (x {minx:.0f} to {maxx:.0f}, y {miny:.0f} to {maxy:.0f}) and the file "
             "declares no projected CRS: add a .prj or a crs member (e.g. EPSG:2154 for Lambert-93), or convert it to WGS84",
         )
 
@@ -185,23 +224,33 @@ def _standardise(info, kind_label):
     )
     empty = out.geometry.isna() | out.geometry.is_empty
     if empty.any():
-        raise InputError(info.path, f"{kind_label} {out.loc[empty, 'code'].iloc[0]} has no geometry: give it its outline, or remove the feature")
+        raise InputError(
+            info.path,
+            f"{kind_label} {out.loc[empty, 'code'].iloc[0]} has no geometry: give it its outline, or remove the feature",
+        )
     flat = ~out.geometry.geom_type.isin(POLYGONS)
     if flat.any():
         first = flat.to_numpy().nonzero()[0][0]
         raise InputError(
-            info.path, f"{kind_label} {out['code'].iloc[first]} is a {out.geometry.iloc[first].geom_type}, not a polygon: "
+            info.path,
+            f"{kind_label} {out['code'].iloc[first]} is a {out.geometry.iloc[first].geom_type}, not a polygon: "
             "a boundary file holds the outline of each territory",
         )
     duplicated = out["code"][out["code"].duplicated()]
     if len(duplicated):
-        raise InputError(info.path, f"duplicate {kind_label} code {duplicated.iloc[0]} ({len(duplicated)} duplicates): each code must appear once")
+        raise InputError(
+            info.path,
+            f"duplicate {kind_label} code {duplicated.iloc[0]} ({len(duplicated)} duplicates): each code must appear once",
+        )
     invalid = ~out.geometry.is_valid
     if invalid.any():
         out.loc[invalid, "geometry"] = [_repair(g) for g in out.geometry[invalid]]
         lost = out.geometry.isna()
         if lost.any():
-            raise InputError(info.path, f"{kind_label} {out.loc[lost, 'code'].iloc[0]} has a flat outline (no area once repaired): fix its geometry")
+            raise InputError(
+                info.path,
+                f"{kind_label} {out.loc[lost, 'code'].iloc[0]} has a flat outline (no area once repaired): fix its geometry",
+            )
     out = _ensure_crs(out, info.path)
     return out.to_crs(WEB_CRS)
 
@@ -210,7 +259,11 @@ def _repair(geometry):
     """make_valid keeps every piece of a broken outline; a boundary keeps its polygons only (a bow-tie's two
     triangles, not the point where it crosses); None when nothing with an area is left."""
     fixed = shapely.make_valid(geometry)
-    parts = [fixed] if fixed.geom_type in POLYGONS else [g for g in getattr(fixed, "geoms", ()) if g.geom_type in POLYGONS]
+    parts = (
+        [fixed]
+        if fixed.geom_type in POLYGONS
+        else [g for g in getattr(fixed, "geoms", ()) if g.geom_type in POLYGONS]
+    )
     return shapely.union_all(parts) if parts else None
 
 

@@ -6,7 +6,7 @@ mergers between them; every layer maps its data onto one target map with it.
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +16,10 @@ from geodata.yamlfile import load_yaml
 DATA = Path(__file__).parent / "data"
 FRANCE_CODE = "FRM"
 FRANCE_NAME = "France métropolitaine"
-FRANCE_NAMES = {FRANCE_CODE: FRANCE_NAME, "FE": "France entière"}  # the France a reference value really covers
+FRANCE_NAMES = {
+    FRANCE_CODE: FRANCE_NAME,
+    "FE": "France entière",
+}  # the France a reference value really covers
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class Merger:
         return f"fusion au {self.date:%d/%m/%Y} de {names} dans {self.into_name}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def commune_events(path=None):
     """The declared mergers, oldest first."""
     path = Path(path) if path else DATA / "commune_events.yaml"
@@ -58,7 +61,7 @@ def commune_events(path=None):
     return tuple(sorted(events, key=lambda e: e.date))
 
 
-@lru_cache(maxsize=None)
+@cache
 def departements():
     """Reference table of départements with their région (COG)."""
     return pd.read_csv(DATA / "departements.csv", dtype=str).set_index("code")
@@ -90,14 +93,18 @@ def events_until(date=None):
     return [e for e in commune_events() if date is None or e.date <= date]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cities():
     return tuple(load_yaml((DATA / "arrondissements.yaml").read_text(encoding="utf-8")))
 
 
 def arrondissement_cities():
     """Municipal arrondissement code -> its city's code (Paris, Lyon, Marseille), from arrondissements.yaml."""
-    return {str(n): str(c["code"]) for c in _cities() for n in range(int(c["first"]), int(c["last"]) + 1)}
+    return {
+        str(n): str(c["code"])
+        for c in _cities()
+        for n in range(int(c["first"]), int(c["last"]) + 1)
+    }
 
 
 def city_names():

@@ -53,7 +53,9 @@ def aggregate(values, reasons, family, members, label):
             gaps = column.index[column.isna()]
             first = sub_reasons.loc[gaps[0], variable] or "valeur manquante"
             out[variable] = np.nan
-            why[variable] = f"non calculable : {_count(len(gaps))} commune(s) sur {_count(label)} sans valeur ({first}, par exemple {gaps[0]})"
+            why[variable] = (
+                f"non calculable : {_count(len(gaps))} commune(s) sur {_count(label)} sans valeur ({first}, par exemple {gaps[0]})"
+            )
             continue
         if rule.how == "sum":
             out[variable] = column.sum()

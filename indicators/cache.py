@@ -5,6 +5,7 @@ bytes, the declarative tables (sources, commune events) and this package's code,
 so a changed file or a new version of the code never reads a stale cache.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -71,8 +72,14 @@ def _save_table(table, folder):
         _write_frame(data, folder / f"official-{level}-data.parquet")
         _write_frame(reasons, folder / f"official-{level}-reasons.parquet")
     meta = {
-        "family": table.family, "vintage": table.vintage, "level": table.level, "paths": [str(p) for p in table.paths],
-        "notes": table.notes, "official": list(table.official), "decimals": table.decimals, "citations": table.citations,
+        "family": table.family,
+        "vintage": table.vintage,
+        "level": table.level,
+        "paths": [str(p) for p in table.paths],
+        "notes": table.notes,
+        "official": list(table.official),
+        "decimals": table.decimals,
+        "citations": table.citations,
     }
     (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
@@ -86,14 +93,26 @@ def _load_table(folder):
 
     names, parent = optional("names"), optional("parent")
     official = {
-        level: (pd.read_parquet(folder / f"official-{level}-data.parquet"), pd.read_parquet(folder / f"official-{level}-reasons.parquet"))
+        level: (
+            pd.read_parquet(folder / f"official-{level}-data.parquet"),
+            pd.read_parquet(folder / f"official-{level}-reasons.parquet"),
+        )
         for level in meta["official"]
     }
     return SourceTable(
-        meta["family"], meta["vintage"], meta["level"], [Path(p) for p in meta["paths"]],
-        pd.read_parquet(folder / "data.parquet"), pd.read_parquet(folder / "reasons.parquet"),
-        names["value"] if names is not None else None, parent["value"] if parent is not None else None,
-        official, meta["notes"], optional("old_perimeter"), meta["decimals"], meta["citations"],
+        meta["family"],
+        meta["vintage"],
+        meta["level"],
+        [Path(p) for p in meta["paths"]],
+        pd.read_parquet(folder / "data.parquet"),
+        pd.read_parquet(folder / "reasons.parquet"),
+        names["value"] if names is not None else None,
+        parent["value"] if parent is not None else None,
+        official,
+        meta["notes"],
+        optional("old_perimeter"),
+        meta["decimals"],
+        meta["citations"],
     )
 
 
@@ -134,7 +153,11 @@ def harmonised_tables(data_dir, events=None):
             applied_codes = json.loads((folder / "events.json").read_text(encoding="utf-8"))
             from geodata.cog import commune_events
 
-            applied = [e for e in (events if events is not None else commune_events()) if e.into in applied_codes]
+            applied = [
+                e
+                for e in (events if events is not None else commune_events())
+                if e.into in applied_codes
+            ]
             return communes, iris, applied
         except (OSError, ValueError, KeyError):
             shutil.rmtree(folder, ignore_errors=True)
@@ -188,10 +211,8 @@ def cached_object(key, produce):
     except FileNotFoundError:
         pass
     except Exception:  # unreadable, truncated, or pickled by other code: produced again
-        try:
+        with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
-        except OSError:
-            pass
     value = produce()
     _store(root, path, value)
     return value

@@ -14,8 +14,18 @@ FORMULA_KINDS = ("value", "numerator", "growth", "expression")
 PERCENT_UNITS = {"%", "points", "% par an"}
 # decimals each unit is printed with, at most: a source that publishes fewer is printed with its own
 UNIT_DECIMALS = {
-    "%": 1, "% par an": 2, "points": 1, "‰": 1, "€": 0, "habitants": 0, "ménages": 0, "logements": 0,
-    "personnes": 2, "hab./km²": 0, "ratio": 2, "score": 2,
+    "%": 1,
+    "% par an": 2,
+    "points": 1,
+    "‰": 1,
+    "€": 0,
+    "habitants": 0,
+    "ménages": 0,
+    "logements": 0,
+    "personnes": 2,
+    "hab./km²": 0,
+    "ratio": 2,
+    "score": 2,
 }
 CROSSED_LABEL = "Indicateurs croisés"  # the heading under which renderers list crossed indicators
 NAME = r"\b[A-Za-z_]\w*"  # a variable or operand name in an expression
@@ -79,7 +89,11 @@ class Indicator:
 
     @property
     def sources(self):
-        return tuple(dict.fromkeys([f.source for f in self.formulas] + [s for d in self.derivations for s in d.sources]))
+        return tuple(
+            dict.fromkeys(
+                [f.source for f in self.formulas] + [s for d in self.derivations for s in d.sources]
+            )
+        )
 
     def formula(self, vintage):
         return next((f for f in self.formulas if f.vintage == vintage), None)
@@ -122,9 +136,13 @@ def _summed(names):
 def _formula(raw, where):
     kinds = [k for k in FORMULA_KINDS if k in raw]
     if len(kinds) != 1:
-        raise ValueError(f"{where}: give exactly one of value, numerator/denominator, growth, expression")
+        raise ValueError(
+            f"{where}: give exactly one of value, numerator/denominator, growth, expression"
+        )
     if "source" not in raw or raw["source"] not in source_meta():
-        raise ValueError(f"{where}: unknown source {raw.get('source')!r} (known: {', '.join(source_meta())})")
+        raise ValueError(
+            f"{where}: unknown source {raw.get('source')!r} (known: {', '.join(source_meta())})"
+        )
     if not isinstance(raw.get("vintage"), int):
         raise ValueError(f"{where}: vintage must be a year")
     kind = kinds[0]
@@ -160,10 +178,17 @@ def _operand(name, raw, catalogue, where, describe=None):
         raise ValueError(f"{where}: operand {name} must read {{indicator: ID, vintage: YEAR}}")
     base = catalogue.indicators.get(raw.get("indicator"))
     if base is None:
-        raise ValueError(f"{where}: operand {name} is the unknown indicator {raw.get('indicator')!r} (declare it first)")
+        raise ValueError(
+            f"{where}: operand {name} is the unknown indicator {raw.get('indicator')!r} (declare it first)"
+        )
     if raw.get("vintage") not in base.vintages:
         raise ValueError(f"{where}: {base.id} has no vintage {raw.get('vintage')}")
-    return Operand(name, base.id, raw["vintage"], describe or f"{raw['vintage']} de l'indicateur « {base.label} »")
+    return Operand(
+        name,
+        base.id,
+        raw["vintage"],
+        describe or f"{raw['vintage']} de l'indicateur « {base.label} »",
+    )
 
 
 def _sources_of(indicator, vintage):
@@ -175,16 +200,28 @@ def _sources_of(indicator, vintage):
 
 def _derivation(expression, operands, catalogue, vintage):
     by_name = {o.name: o for o in operands}
-    display = re.sub(NAME, lambda m: f"{by_name[m[0]].indicator} ({by_name[m[0]].vintage})", expression)
-    sources = tuple(dict.fromkeys(s for o in operands for s in _sources_of(catalogue[o.indicator], o.vintage)))
+    display = re.sub(
+        NAME, lambda m: f"{by_name[m[0]].indicator} ({by_name[m[0]].vintage})", expression
+    )
+    sources = tuple(
+        dict.fromkeys(s for o in operands for s in _sources_of(catalogue[o.indicator], o.vintage))
+    )
     return Derivation(vintage, expression, tuple(operands), sources, display)
 
 
 def _evolution(spec, catalogue, where):
     if spec.get("of") not in catalogue.indicators:
-        raise ValueError(f"{where}: evolution of unknown indicator {spec.get('of')!r} (declare it first)")
+        raise ValueError(
+            f"{where}: evolution of unknown indicator {spec.get('of')!r} (declare it first)"
+        )
     start, end = (
-        _operand(name, {"indicator": spec["of"], "vintage": spec.get(key)}, catalogue, where, str(spec.get(key)))
+        _operand(
+            name,
+            {"indicator": spec["of"], "vintage": spec.get(key)},
+            catalogue,
+            where,
+            str(spec.get(key)),
+        )
         for name, key in (("a", "from"), ("b", "to"))
     )
     expression = "b - a" if catalogue[spec["of"]].is_rate else "(b / a - 1) * 100"
@@ -200,13 +237,17 @@ def _crossed(specs, catalogue, where):
         operands = {name: raw for name, raw in spec.items() if name != "expression"}
         names = set(re.findall(NAME, spec["expression"]))
         if names != set(operands):
-            raise ValueError(f"{where}: the expression uses {', '.join(sorted(names))} but the operands are {', '.join(sorted(operands))}")
+            raise ValueError(
+                f"{where}: the expression uses {', '.join(sorted(names))} but the operands are {', '.join(sorted(operands))}"
+            )
         try:
             compile(spec["expression"], where, "eval")
         except SyntaxError:
             raise ValueError(f"{where}: invalid expression {spec['expression']!r}") from None
         resolved = [_operand(name, raw, catalogue, where) for name, raw in operands.items()]
-        derivations.append(_derivation(spec["expression"], resolved, catalogue, max(o.vintage for o in resolved)))
+        derivations.append(
+            _derivation(spec["expression"], resolved, catalogue, max(o.vintage for o in resolved))
+        )
     vintages = [d.vintage for d in derivations]
     if len(set(vintages)) < len(vintages):
         raise ValueError(f"{where}: two crossed expressions give the same vintage")
@@ -230,7 +271,10 @@ def _indicator(raw, catalogue, path):
         kinds = [k for k in ("formulas", "evolution", "crossed") if raw.get(k)]
         if len(kinds) != 1:
             raise ValueError(f"{where}: give exactly one of formulas, evolution, crossed")
-        formulas = tuple(_formula(f, f"{where}, formula {n + 1}") for n, f in enumerate(raw.get("formulas") or []))
+        formulas = tuple(
+            _formula(f, f"{where}, formula {n + 1}")
+            for n, f in enumerate(raw.get("formulas") or [])
+        )
         derivations = ()
         if raw.get("evolution"):
             derivations = _evolution(raw["evolution"], catalogue, where)
@@ -239,8 +283,17 @@ def _indicator(raw, catalogue, path):
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(path, str(exc).strip("'")) from None
     return Indicator(
-        raw["id"], raw["label"], raw["theme"], raw["unit"], raw["polarity"], raw["definition"].strip(),
-        raw["aggregation"], formulas, raw.get("evolution"), bool(raw.get("key", False)), derivations,
+        raw["id"],
+        raw["label"],
+        raw["theme"],
+        raw["unit"],
+        raw["polarity"],
+        raw["definition"].strip(),
+        raw["aggregation"],
+        formulas,
+        raw.get("evolution"),
+        bool(raw.get("key", False)),
+        derivations,
         bool(raw.get("crossed")),
     )
 

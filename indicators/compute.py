@@ -8,12 +8,12 @@ rates are estimates and say so; else they stay missing with the reason.
 """
 
 import ast
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pandas as pd
 
-from geodata.cog import FRANCE_CODE, dept_of, departements, is_metropolitan
+from geodata.cog import FRANCE_CODE, departements, dept_of, is_metropolitan
 from indicators.aggregate import aggregate, rule_for
 from indicators.sources import published_key
 
@@ -23,8 +23,10 @@ COVERAGE = 0.95  # share of a territory's communes a table must hold to be summe
 def find_table(tables, formula):
     """The source table that holds a formula's variables, preferring its vintage."""
     candidates = [
-        t for (family, _), t in tables.items()
-        if family == formula.source and (set(formula.variables) <= set(t.data.columns) or _official_has(t, formula))
+        t
+        for (family, _), t in tables.items()
+        if family == formula.source
+        and (set(formula.variables) <= set(t.data.columns) or _official_has(t, formula))
     ]
     if not candidates:
         return None
@@ -42,16 +44,32 @@ def _official_has(table, formula):
     return any(set(formula.variables) <= set(data.columns) for data, _ in table.official.values())
 
 
-ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Load, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
+ALLOWED = (
+    ast.Expression,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Name,
+    ast.Constant,
+    ast.Load,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.Pow,
+    ast.USub,
+    ast.UAdd,
+)
 
 
-@lru_cache(maxsize=None)
+@cache
 def compiled(expression):
     """Arithmetic on variable names only: anything else in a catalogue expression is refused."""
     tree = ast.parse(expression, mode="eval")
     for node in ast.walk(tree):
         if not isinstance(node, ALLOWED):
-            raise ValueError(f"expression {expression!r}: only + - * / ** on variables and numbers are allowed")
+            raise ValueError(
+                f"expression {expression!r}: only + - * / ** on variables and numbers are allowed"
+            )
     return compile(tree, "<catalogue>", "eval")
 
 
@@ -67,14 +85,18 @@ def evaluate(formula, frame, reasons):
         )
     columns = {v: frame[v].to_numpy(dtype=float) for v in formula.variables}
     with np.errstate(all="ignore"):
-        result = eval(compiled(formula.expression), {"__builtins__": {}}, columns)  # noqa: S307 - checked by compiled()
+        result = eval(compiled(formula.expression), {"__builtins__": {}}, columns)
     values = np.broadcast_to(np.asarray(result, dtype=float), len(frame)).copy()
     values[~np.isfinite(values)] = np.nan
     why = np.full(len(frame), "", dtype=object)
     for variable in reversed(formula.variables):
         gap = np.isnan(columns[variable])
         if gap.any():
-            text = reasons[variable].to_numpy(dtype=object)[gap] if variable in reasons else np.full(gap.sum(), "")
+            text = (
+                reasons[variable].to_numpy(dtype=object)[gap]
+                if variable in reasons
+                else np.full(gap.sum(), "")
+            )
             why[gap] = [t or "valeur manquante" for t in text]
     why[np.isnan(values) & (why == "")] = "non calculable (dénominateur nul)"
     why[~np.isnan(values)] = ""
@@ -88,7 +110,9 @@ class Territories:
         self.dept = dept
         self.communes = list(communes)
         self.tables = tables
-        self.region = departements().loc[dept, "region_code"] if dept in departements().index else None
+        self.region = (
+            departements().loc[dept, "region_code"] if dept in departements().index else None
+        )
         self._region_depts = set(departements().index[departements()["region_code"] == self.region])
         self._rows = {}
         self._reference = self._reference_counts()
@@ -144,10 +168,18 @@ class Territories:
         present = [c for c in members if c in table.data.index]
         if level in ("departement", "ept") and len(present) < len(members):
             absent = sorted(set(members) - set(present))
-            return None, None, f"{len(absent)} commune(s) absente(s) de la source ({', '.join(absent[:3])})"
-        if level not in ("departement", "ept") and (not present or expected is None or len(present) < COVERAGE * expected):
+            return (
+                None,
+                None,
+                f"{len(absent)} commune(s) absente(s) de la source ({', '.join(absent[:3])})",
+            )
+        if level not in ("departement", "ept") and (
+            not present or expected is None or len(present) < COVERAGE * expected
+        ):
             return None, None, "non disponible : la source ne couvre pas tout le territoire"
-        values, reasons = aggregate(table.data, table.reasons, table.family, present, f"{len(present)}")
+        values, reasons = aggregate(
+            table.data, table.reasons, table.family, present, f"{len(present)}"
+        )
         return values, reasons, ""
 
     def reference(self, table, formula, level, code):
@@ -160,7 +192,14 @@ class Territories:
             return _record(code, level, np.nan, why)
         value, reason = evaluate(formula, data.to_frame().T, reasons.to_frame().T)
         how = "" if pd.isna(value.iloc[0]) else ESTIMATED if _weighted(table, formula) else SUMMED
-        return _record(code, level, value.iloc[0], reason.iloc[0], how=how, decimals=formula_decimals(formula, table, "commune"))
+        return _record(
+            code,
+            level,
+            value.iloc[0],
+            reason.iloc[0],
+            how=how,
+            decimals=formula_decimals(formula, table, "commune"),
+        )
 
 
 OFFICIAL = "officielle"
@@ -168,10 +207,19 @@ SUMMED = "somme des communes"  # additive counts summed over every commune: exac
 ESTIMATED = "estimation à partir des communes"  # rates re-weighted from the communes' rounded rates
 
 
-def _record(code, level, value, reason="", note="", how="", old=np.nan, decimals=np.nan, source=None):
+def _record(
+    code, level, value, reason="", note="", how="", old=np.nan, decimals=np.nan, source=None
+):
     return {
-        "code": code, "level": level, "value": value, "missing_reason": reason, "note": note, "how": how,
-        "old_perimeter_value": old, "decimals": decimals, "source": source,
+        "code": code,
+        "level": level,
+        "value": value,
+        "missing_reason": reason,
+        "note": note,
+        "how": how,
+        "old_perimeter_value": old,
+        "decimals": decimals,
+        "source": source,
     }
 
 
@@ -194,7 +242,9 @@ def _citation(cited):
     if not cited:
         return None
     addresses = ", ".join(sorted({address for _, address in cited if address}))
-    return " ; ".join(sorted({publication for publication, _ in cited})) + (f", {addresses}" if addresses else "")
+    return " ; ".join(sorted({publication for publication, _ in cited})) + (
+        f", {addresses}" if addresses else ""
+    )
 
 
 def _official(table, formula, level, code):
@@ -207,7 +257,7 @@ def _official(table, formula, level, code):
         return None
     data, reasons = official
     cited = table.citations.get(level, {})
-    for candidate in ((FRANCE_CODE, "FE") if level == "france" else (code,)):
+    for candidate in (FRANCE_CODE, "FE") if level == "france" else (code,):
         if candidate not in data.index or not set(formula.variables) <= set(data.columns):
             continue
         row = data.loc[candidate, list(formula.variables)]
@@ -216,7 +266,15 @@ def _official(table, formula, level, code):
         value, reason = evaluate(formula, data.loc[[candidate]], reasons.loc[[candidate]])
         source = _citation([cited.get(candidate, {}).get(v) for v in formula.variables])
         decimals = formula_decimals(formula, table, level, candidate)
-        return _record(candidate, level, value.iloc[0], reason.iloc[0], how=OFFICIAL, decimals=decimals, source=source)
+        return _record(
+            candidate,
+            level,
+            value.iloc[0],
+            reason.iloc[0],
+            how=OFFICIAL,
+            decimals=decimals,
+            source=source,
+        )
     return None
 
 
@@ -225,7 +283,9 @@ def formula_values(formula, territories):
     table = find_table(territories.tables, formula)
     if table is None:
         reason = f"source {formula.source} absente du répertoire de données"
-        everyone = [(code, "commune") for code in territories.communes] + [(code, level) for level, code in territories.levels()]
+        everyone = [(code, "commune") for code in territories.communes] + [
+            (code, level) for level, code in territories.levels()
+        ]
         return [_record(code, level, np.nan, reason) for code, level in everyone], None
     present = [c for c in territories.communes if c in table.data.index]
     values, why = evaluate(formula, table.data.loc[present], table.reasons.loc[present])
@@ -235,15 +295,21 @@ def formula_values(formula, territories):
     rows = []
     for code in territories.communes:
         if code not in table.data.index:
-            rows.append(_record(code, "commune", np.nan, f"commune absente de {table.paths[0].name}"))
+            rows.append(
+                _record(code, "commune", np.nan, f"commune absente de {table.paths[0].name}")
+            )
             continue
         note, old_value = table.notes.get(code, ""), np.nan
         if old is not None and code in old.index and pd.isna(values[code]):
-            old_value = evaluate(formula, old.loc[[code]].astype(float), pd.DataFrame(index=[code]))[0].iloc[0]
+            old_value = evaluate(
+                formula, old.loc[[code]].astype(float), pd.DataFrame(index=[code])
+            )[0].iloc[0]
             if pd.notna(old_value):
                 note = f"données {formula.vintage} : périmètre de l'ancienne commune"
         how = recomputed if code in table.notes and pd.notna(values[code]) else ""
-        rows.append(_record(code, "commune", values[code], why[code], note, how, old_value, decimals))
+        rows.append(
+            _record(code, "commune", values[code], why[code], note, how, old_value, decimals)
+        )
     for level, code in territories.levels():
         rows.append(territories.reference(table, formula, level, code))
     return rows, table

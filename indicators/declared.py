@@ -84,7 +84,9 @@ def commune_values(table, selection):
 def departement_values(table, selection):
     """The département's value of each ref (NaN when it has none), by indicator id."""
     rows = table[table["level"] == "departement"].set_index(["indicator", "vintage"])["value"]
-    return pd.Series({r.indicator: rows.get((r.indicator, r.vintage), np.nan) for r in selection}, dtype=float)
+    return pd.Series(
+        {r.indicator: rows.get((r.indicator, r.vintage), np.nan) for r in selection}, dtype=float
+    )
 
 
 def zscores(values, centre=None):

@@ -13,7 +13,9 @@ import pandas as pd
 from indicators.compute import ESTIMATED, evaluate
 
 NO_OPERAND = "territoire sans valeur pour cet opérande"
-DIFFERENCE = re.compile(r"\s*\w+\s*[-+]\s*\w+\s*")  # "b - a": as precise as the least precise operand
+DIFFERENCE = re.compile(
+    r"\s*\w+\s*[-+]\s*\w+\s*"
+)  # "b - a": as precise as the least precise operand
 
 
 def _operands(frame, derivation):
@@ -23,15 +25,25 @@ def _operands(frame, derivation):
     for operand in derivation.operands:
         rows = keyed.loc[[(operand.indicator, operand.vintage)]].set_index(["code", "level"])
         columns["value"][operand.name] = rows["value"]
-        columns["reason"][operand.name] = f"valeur {operand.describe} manquante : " + rows["missing_reason"]
+        columns["reason"][operand.name] = (
+            f"valeur {operand.describe} manquante : " + rows["missing_reason"]
+        )
         columns["source"][operand.name] = rows["source"]
         columns["how"][operand.name] = rows["how"].fillna("")
         columns["decimals"][operand.name] = rows["decimals"].astype(float)
     values, reasons, sources, how, decimals = (pd.DataFrame(d) for d in columns.values())
     reasons = reasons.reindex(values.index)
     for operand in derivation.operands:
-        reasons[operand.name] = reasons[operand.name].fillna(f"valeur {operand.describe} manquante : {NO_OPERAND}")
-    return values.astype(float), reasons, sources.reindex(values.index), how.reindex(values.index), decimals.reindex(values.index)
+        reasons[operand.name] = reasons[operand.name].fillna(
+            f"valeur {operand.describe} manquante : {NO_OPERAND}"
+        )
+    return (
+        values.astype(float),
+        reasons,
+        sources.reindex(values.index),
+        how.reindex(values.index),
+        decimals.reindex(values.index),
+    )
 
 
 def _rows(indicator, derivation, frame):
@@ -46,10 +58,22 @@ def _rows(indicator, derivation, frame):
         why[mixed] = [_mixed_reason(derivation, row) for row in how[mixed].itertuples(index=False)]
     out = values.index.to_frame(index=False)
     kind = np.where(estimated.any(axis=1) & ~np.isnan(result), ESTIMATED, "calculée")
-    precision = decimals.min(axis=1, skipna=False).to_numpy() if DIFFERENCE.fullmatch(derivation.expression) else np.nan
+    precision = (
+        decimals.min(axis=1, skipna=False).to_numpy()
+        if DIFFERENCE.fullmatch(derivation.expression)
+        else np.nan
+    )
     out = out.assign(
-        indicator=indicator.id, theme=indicator.theme, vintage=derivation.vintage, value=result,
-        decimals=precision, unit=indicator.unit, how=kind, missing_reason=why, note="", old_perimeter_value=float("nan"),
+        indicator=indicator.id,
+        theme=indicator.theme,
+        vintage=derivation.vintage,
+        value=result,
+        decimals=precision,
+        unit=indicator.unit,
+        how=kind,
+        missing_reason=why,
+        note="",
+        old_perimeter_value=float("nan"),
         source=[" ; ".join(dict.fromkeys(s.dropna())) for _, s in sources.iterrows()],
     )
     return _one_france(out)
@@ -60,7 +84,9 @@ def _one_france(rows):
     (each gives a row with the other operand missing); the row with a value is kept, else the one whose
     reason is the source's own rather than the other territory's absence."""
     france = rows[rows["level"] == "france"]
-    order = france["value"].isna().astype(int) * 2 + france["missing_reason"].str.contains(NO_OPERAND, regex=False).astype(int)
+    order = france["value"].isna().astype(int) * 2 + france["missing_reason"].str.contains(
+        NO_OPERAND, regex=False
+    ).astype(int)
     france = france.loc[order.sort_values(kind="stable").index].head(1)
     return pd.concat([rows[rows["level"] != "france"], france], ignore_index=True)
 
@@ -78,5 +104,7 @@ def derived_rows(catalogue, frame):
     computed = []
     for indicator in catalogue:
         for derivation in indicator.derivations:
-            computed.append(_rows(indicator, derivation, pd.concat([frame, *computed], ignore_index=True)))
+            computed.append(
+                _rows(indicator, derivation, pd.concat([frame, *computed], ignore_index=True))
+            )
     return pd.concat(computed, ignore_index=True) if computed else frame.iloc[:0]

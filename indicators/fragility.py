@@ -36,13 +36,18 @@ def load_components(catalogue, path=None):
     """The declared components, checked against the catalogue."""
     path = Path(path or DEFAULT_PATH)
     components = []
-    for item in check_refs(section(path, "components", "fragility index")["components"], catalogue, path, "component"):
+    for item in check_refs(
+        section(path, "components", "fragility index")["components"], catalogue, path, "component"
+    ):
         weight = item.entry.get("weight", 1)
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
             raise InputError(path, f"component {item.indicator}: weight must be a positive number")
         polarity = item.entry.get("polarity", catalogue[item.indicator].polarity)
         if polarity not in SIGNS:
-            raise InputError(path, f"component {item.indicator}: polarity {polarity}, give polarity: higher_is_worse or higher_is_better")
+            raise InputError(
+                path,
+                f"component {item.indicator}: polarity {polarity}, give polarity: higher_is_worse or higher_is_better",
+            )
         components.append(Component(item.indicator, item.vintage, float(weight), SIGNS[polarity]))
     return components
 
@@ -63,7 +68,9 @@ def fragility_index(territory, path=None):
     contributions = (signed * weights).div(weight_present, axis=0)
     contributions[weight_present < MIN_WEIGHT_SHARE * weights.sum()] = float("nan")
     score = contributions.sum(axis=1, min_count=1)
-    out = pd.DataFrame({"name": values["name"], "score": score, "rank": score.rank(ascending=False, method="min")})
+    out = pd.DataFrame(
+        {"name": values["name"], "score": score, "rank": score.rank(ascending=False, method="min")}
+    )
     out = out.join(contributions)
     out["missing"] = [tuple(i for i in ids if not present.loc[code, i]) for code in out.index]
     return out.rename_axis("code").reset_index()

@@ -16,9 +16,9 @@ import yaml
 
 from geodata.cog import code_mapping
 from geodata.errors import InputError
-from indicators.readers import shown
 from indicators.compute import Territories
 from indicators.derived import derived_rows
+from indicators.readers import shown
 from indicators.territory import COLUMNS, Territory, _ranks, formula_records
 
 DEFAULT_GROUPS = Path(__file__).parent / "data" / "groups.yaml"
@@ -42,7 +42,9 @@ class GroupTerritories(Territories):
         return [("ept", self.group.code)]
 
 
-GROUP_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{0,31}")  # a SIREN (200057867) or a short code: it names a folder
+GROUP_CODE = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9_]{0,31}"
+)  # a SIREN (200057867) or a short code: it names a folder
 
 
 def _read_groups(path):
@@ -50,16 +52,27 @@ def _read_groups(path):
     for an octal number and lose its zero, so entries are built from the parsed text, not its values."""
     text = Path(path).read_text(encoding="utf-8-sig")
     if Path(path).suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(text), delimiter=";" if text.count(";") > text.count(",") else ",")
+        reader = csv.DictReader(
+            io.StringIO(text), delimiter=";" if text.count(";") > text.count(",") else ","
+        )
         return [
-            (reader.line_num, {"code": r.get("code"), "name": r.get("name"), "members": re.split(r"[\s,;]+", (r.get("members") or "").strip())})
+            (
+                reader.line_num,
+                {
+                    "code": r.get("code"),
+                    "name": r.get("name"),
+                    "members": re.split(r"[\s,;]+", (r.get("members") or "").strip()),
+                },
+            )
             for r in reader
         ]
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     if root is None:
         return []
     if not isinstance(root, yaml.SequenceNode):
-        raise InputError(path, "a groups file is a list of groups (- code: …, name: …, members: [communes])")
+        raise InputError(
+            path, "a groups file is a list of groups (- code: …, name: …, members: [communes])"
+        )
     return [(item.start_mark.line + 1, _entry(item)) for item in root.value]
 
 
@@ -70,7 +83,9 @@ def _entry(node):
     entry = {}
     for key, value in node.value:
         if key.value == "members":
-            scalars = isinstance(value, yaml.SequenceNode) and all(isinstance(m, yaml.ScalarNode) for m in value.value)
+            scalars = isinstance(value, yaml.SequenceNode) and all(
+                isinstance(m, yaml.ScalarNode) for m in value.value
+            )
             entry["members"] = [m.value for m in value.value] if scalars else None
         elif isinstance(value, yaml.ScalarNode):
             entry[key.value] = value.value
@@ -88,22 +103,44 @@ def load_groups(territory, path=None):
     known = set(territory.communes["code"])
     groups, seen = [], {}
     for n, entry in raw:
-        if not isinstance(entry, dict) or not entry.get("code") or not entry.get("name") or not entry.get("members"):
-            raise InputError(path, f"line {n}: a group needs a code, a name and members (a list of commune codes)")
+        if (
+            not isinstance(entry, dict)
+            or not entry.get("code")
+            or not entry.get("name")
+            or not entry.get("members")
+        ):
+            raise InputError(
+                path,
+                f"line {n}: a group needs a code, a name and members (a list of commune codes)",
+            )
         code = str(entry["code"])
         if not GROUP_CODE.fullmatch(code):
-            raise InputError(path, f"line {n}: group code {shown(code)!r} is not a code (letters, digits and _, e.g. the SIREN 200057867)")
+            raise InputError(
+                path,
+                f"line {n}: group code {shown(code)!r} is not a code (letters, digits and _, e.g. the SIREN 200057867)",
+            )
         if code in known or code in seen:
-            what = f"the code of the commune {territory.name_of(code)}" if code in known else f"already the code of the group on line {seen[code]}"
-            raise InputError(path, f"line {n}: group code {code} is {what}: each group needs a code of its own")
+            what = (
+                f"the code of the commune {territory.name_of(code)}"
+                if code in known
+                else f"already the code of the group on line {seen[code]}"
+            )
+            raise InputError(
+                path, f"line {n}: group code {code} is {what}: each group needs a code of its own"
+            )
         seen[code] = n
         members = tuple(dict.fromkeys(mapping.get(str(m), str(m)) for m in entry["members"]))
         unknown = [m for m in members if m not in known]
         if len(unknown) == len(members):
-            territory.warnings.append(f"{path}: line {n}: group {code} left out, none of its communes is in département {territory.dept}")
+            territory.warnings.append(
+                f"{path}: line {n}: group {code} left out, none of its communes is in département {territory.dept}"
+            )
             continue
         if unknown:
-            raise InputError(path, f"line {n}: group {code}: unknown commune {unknown[0]} in département {territory.dept}")
+            raise InputError(
+                path,
+                f"line {n}: group {code}: unknown commune {unknown[0]} in département {territory.dept}",
+            )
         groups.append(Group(code, str(entry["name"]), members))
     return groups
 
@@ -112,9 +149,15 @@ def group_territory(territory, groups):
     """A Territory whose "communes" are the groups: the portraits, ranks and references work unchanged."""
     frames = []
     for group in groups:
-        records = formula_records(territory.catalogue, GroupTerritories(territory.dept, group, territory.tables))
+        records = formula_records(
+            territory.catalogue, GroupTerritories(territory.dept, group, territory.tables)
+        )
         records = records[records["level"] == "ept"]
-        frames.append(records.assign(code=group.code, level="commune", note="", old_perimeter_value=float("nan")))
+        frames.append(
+            records.assign(
+                code=group.code, level="commune", note="", old_perimeter_value=float("nan")
+            )
+        )
     frame = pd.concat(frames, ignore_index=True)
     frame = pd.concat([frame, derived_rows(territory.catalogue, frame)], ignore_index=True)
     names = {g.code: g.name for g in groups}
@@ -124,8 +167,19 @@ def group_territory(territory, groups):
     frame = frame[COLUMNS].reset_index(drop=True)
     communes = pd.DataFrame({"code": [g.code for g in groups], "name": [g.name for g in groups]})
     result = Territory(
-        territory.dept, territory.name, territory.region, territory.region_name, communes, frame, territory.catalogue,
-        territory.tables, {}, territory.events, territory.data_dir, territory.warnings, territory.fingerprint,
+        territory.dept,
+        territory.name,
+        territory.region,
+        territory.region_name,
+        communes,
+        frame,
+        territory.catalogue,
+        territory.tables,
+        {},
+        territory.events,
+        territory.data_dir,
+        territory.warnings,
+        territory.fingerprint,
     )
     result.base = territory
     result.members_of = {g.code: g.members for g in groups}

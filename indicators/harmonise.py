@@ -33,7 +33,11 @@ def is_before(table, event):
 def target_events(tables, events=None):
     """Mergers to apply: every declared one up to the latest that some source already shows."""
     events = commune_events() if events is None else events
-    seen = [e for e in events if any(is_after(t, e) for t in tables.values() if t.level == "commune" and not t.data.empty)]
+    seen = [
+        e
+        for e in events
+        if any(is_after(t, e) for t in tables.values() if t.level == "commune" and not t.data.empty)
+    ]
     if not seen:
         return []
     last = max(e.date for e in seen)
@@ -66,7 +70,9 @@ def merge_communes(table, events):
                     f"non disponible sur le périmètre actuel : {event.describe()} "
                     f"(donnée {table.vintage} publiée sur l'ancien périmètre)"
                 )
-        notes[event.into] = f"données {table.vintage} recalculées sur le périmètre actuel ({event.describe()})"
+        notes[event.into] = (
+            f"données {table.vintage} recalculées sur le périmètre actuel ({event.describe()})"
+        )
     old_frame = pd.DataFrame(old).T if old else None
     return replace(table, data=data, reasons=reasons, notes=notes, old_perimeter=old_frame)
 
@@ -87,17 +93,29 @@ def count_once(table):
         if city in data.index:
             continue
         members = [c for c in present if cities[c] == city]
-        row, why = aggregate(data, reasons, table.family, members, f"{len(members)} arrondissements")
+        row, why = aggregate(
+            data, reasons, table.family, members, f"{len(members)} arrondissements"
+        )
         added[city] = (row, why.where(row.isna(), ""))
     keep = ~data.index.isin(present)
     data, reasons = data[keep], reasons[keep]
     if added:
         data = pd.concat([data, pd.DataFrame({c: r for c, (r, _) in added.items()}).T])
-        reasons = pd.concat([reasons, pd.DataFrame({c: w for c, (_, w) in added.items()}).T]).fillna("")
+        reasons = pd.concat(
+            [reasons, pd.DataFrame({c: w for c, (_, w) in added.items()}).T]
+        ).fillna("")
     if names is not None:
-        names = pd.concat([names[~names.index.isin(present)], pd.Series({c: city_names()[c] for c in added}, dtype=object)])
+        names = pd.concat(
+            [
+                names[~names.index.isin(present)],
+                pd.Series({c: city_names()[c] for c in added}, dtype=object),
+            ]
+        )
     data.index.name = reasons.index.name = "code"
-    notes = {**table.notes, **{c: f"données {table.vintage} recalculées à partir des arrondissements" for c in added}}
+    notes = {
+        **table.notes,
+        **{c: f"données {table.vintage} recalculées à partir des arrondissements" for c in added},
+    }
     return replace(table, data=data, reasons=reasons, names=names, notes=notes)
 
 
@@ -114,10 +132,19 @@ def iris_to_communes(table, mapping):
         for old, new in mapping.items()
         if (table.parent == old).any()
     }
-    decimals = {"commune": table.decimals.get("iris", {}), **{k: v for k, v in table.decimals.items() if k != "iris"}}
+    decimals = {
+        "commune": table.decimals.get("iris", {}),
+        **{k: v for k, v in table.decimals.items() if k != "iris"},
+    }
     return replace(
-        table, level="commune", data=data, reasons=reasons.reindex(data.index), names=None, parent=None,
-        notes=notes, decimals=decimals,
+        table,
+        level="commune",
+        data=data,
+        reasons=reasons.reindex(data.index),
+        names=None,
+        parent=None,
+        notes=notes,
+        decimals=decimals,
     )
 
 

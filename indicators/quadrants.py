@@ -15,8 +15,17 @@ from geodata.errors import InputError
 from indicators.declared import DATA, Ref, check_ref, commune_values, departement_values, section
 
 DEFAULT_PATH = DATA / "quadrants.yaml"
-ABOVE, BELOW, LEVEL = "au-dessus du département", "au-dessous du département", "au niveau du département"
-QUADRANTS = {(ABOVE, ABOVE): "haut-droite", (BELOW, ABOVE): "haut-gauche", (BELOW, BELOW): "bas-gauche", (ABOVE, BELOW): "bas-droite"}
+ABOVE, BELOW, LEVEL = (
+    "au-dessus du département",
+    "au-dessous du département",
+    "au niveau du département",
+)
+QUADRANTS = {
+    (ABOVE, ABOVE): "haut-droite",
+    (BELOW, ABOVE): "haut-gauche",
+    (BELOW, BELOW): "bas-gauche",
+    (ABOVE, BELOW): "bas-droite",
+}
 
 
 @dataclass(frozen=True)
@@ -41,25 +50,38 @@ def load_pairs(catalogue, path=None):
     for n, raw in enumerate(section(path, "pairs", "quadrants")["pairs"]):
         if not isinstance(raw, dict) or not raw.get("id") or raw["id"] in pairs:
             raise InputError(path, f"pair {n + 1}: needs an id of its own")
-        pairs[raw["id"]] = Pair(raw["id"], *(check_ref(raw.get(axis), catalogue, path, f"pair {raw['id']}, {axis}") for axis in ("x", "y")))
+        pairs[raw["id"]] = Pair(
+            raw["id"],
+            *(
+                check_ref(raw.get(axis), catalogue, path, f"pair {raw['id']}, {axis}")
+                for axis in ("x", "y")
+            ),
+        )
     return pairs
 
 
 def _side(values, reference):
     if np.isnan(reference):
         return pd.Series(None, index=values.index, dtype=object)
-    return pd.Series(np.select([values > reference, values < reference], [ABOVE, BELOW], LEVEL), index=values.index)
+    return pd.Series(
+        np.select([values > reference, values < reference], [ABOVE, BELOW], LEVEL),
+        index=values.index,
+    )
 
 
 def quadrant(territory, pair_id, path=None):
     """Each commune of the département with both values of pair `pair_id`, against the département."""
     pairs = load_pairs(territory.catalogue, path)
     if pair_id not in pairs:
-        raise InputError(path or DEFAULT_PATH, f"unknown pair {pair_id!r} (declared: {', '.join(pairs)})")
+        raise InputError(
+            path or DEFAULT_PATH, f"unknown pair {pair_id!r} (declared: {', '.join(pairs)})"
+        )
     pair = pairs[pair_id]
     values = commune_values(territory.table, [pair.x, pair.y])
     x0, y0 = departement_values(territory.table, [pair.x, pair.y])
-    points = pd.DataFrame({"name": values["name"], "x": values[pair.x.indicator], "y": values[pair.y.indicator]}).dropna(subset=["x", "y"])
+    points = pd.DataFrame(
+        {"name": values["name"], "x": values[pair.x.indicator], "y": values[pair.y.indicator]}
+    ).dropna(subset=["x", "y"])
     points["x_side"], points["y_side"] = _side(points["x"], x0), _side(points["y"], y0)
     points["quadrant"] = [QUADRANTS.get(sides) for sides in zip(points["x_side"], points["y_side"])]
     return Quadrant(pair, x0, y0, points.rename_axis("code").reset_index())

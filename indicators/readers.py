@@ -25,7 +25,11 @@ MISSING_TOKENS = {
     "nan": "non renseigné dans la source",
     "-": "non renseigné dans la source",
 }
-BINARY_SIGNATURES = {b"PK\x03\x04": "a ZIP archive: unzip it", b"\x1f\x8b": "a gzip archive: decompress it", b"%PDF": "a PDF document"}
+BINARY_SIGNATURES = {
+    b"PK\x03\x04": "a ZIP archive: unzip it",
+    b"\x1f\x8b": "a gzip archive: decompress it",
+    b"%PDF": "a PDF document",
+}
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -36,15 +40,21 @@ def decode(raw, path):
     if raw.startswith(UTF16_BOMS):
         text = raw.decode("utf-16", errors="replace")
     else:
-        kind = next((what for magic, what in BINARY_SIGNATURES.items() if raw.startswith(magic)), None)
+        kind = next(
+            (what for magic, what in BINARY_SIGNATURES.items() if raw.startswith(magic)), None
+        )
         if kind or b"\x00" in raw[:4096]:
-            raise InputError(path, f"binary file, not a CSV text table ({kind or 'save it as CSV text'})")
+            raise InputError(
+                path, f"binary file, not a CSV text table ({kind or 'save it as CSV text'})"
+            )
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = raw.decode("cp1252", errors="replace")
     if not text.strip():
-        raise InputError(path, "empty file: download it again, or remove it from the data directory")
+        raise InputError(
+            path, "empty file: download it again, or remove it from the data directory"
+        )
     return text
 
 
@@ -92,13 +102,17 @@ def _records(path, text, sep):
                 continue
             if len(row) != len(header):
                 raise InputError(
-                    path, f"line {start}: {len(row)} fields where the header has {len(header)} "
+                    path,
+                    f"line {start}: {len(row)} fields where the header has {len(header)} "
                     f"(the file is cut, or a value holds an unquoted '{sep}'): download it again or fix the line",
                 )
             rows.append(row)
             lines.append(start)
     except csv.Error as exc:
-        raise InputError(path, f"line {line + 1}: malformed CSV ({exc}): the file is cut or a quote is not closed") from None
+        raise InputError(
+            path,
+            f"line {line + 1}: malformed CSV ({exc}): the file is cut or a quote is not closed",
+        ) from None
     return header, rows, lines
 
 
@@ -106,10 +120,16 @@ def _check_header(path, header, code_column):
     seen = {}
     for position, name in enumerate(header, 1):
         if name in seen:
-            raise InputError(path, f"column {shown(name)} appears twice in the header (columns {seen[name]} and {position}): remove one")
+            raise InputError(
+                path,
+                f"column {shown(name)} appears twice in the header (columns {seen[name]} and {position}): remove one",
+            )
         seen[name] = position
     if code_column not in seen:
-        raise InputError(path, f"no '{code_column}' column (the code of each territory); columns found: {shown(', '.join(header[:6]), 80)}")
+        raise InputError(
+            path,
+            f"no '{code_column}' column (the code of each territory); columns found: {shown(', '.join(header[:6]), 80)}",
+        )
 
 
 def read_table(path, code_column):
@@ -120,11 +140,16 @@ def read_table(path, code_column):
     header, rows, lines = _records(path, text, sep)
     _check_header(path, header, code_column)
     if not rows:
-        raise InputError(path, "header only, no data rows: the export or download failed, get the file again")
+        raise InputError(
+            path, "header only, no data rows: the export or download failed, get the file again"
+        )
     frame = pd.DataFrame(rows, columns=header, index=lines, dtype=str)
     codes = frame[code_column].str.strip()
     if (codes == "").any():
-        raise InputError(path, f"line {codes.index[codes == ''][0]}: empty {code_column} (every row needs the code of its territory)")
+        raise InputError(
+            path,
+            f"line {codes.index[codes == ''][0]}: empty {code_column} (every row needs the code of its territory)",
+        )
     frame[code_column] = codes
     frame.attrs["sep"] = sep
     return frame
@@ -151,12 +176,22 @@ def to_numbers(frame, columns, path, decimal_comma, lines, counts=()):
         number = _fast_numbers(raw, decimal_comma)
         reason = np.full(len(raw), "", dtype=object)
         # blanks, and anything but digits, signs, separators and exponents (words, quotes), are looked at cell by cell
-        pending = np.isnan(number) | raw.str.contains(r"[^0-9eE.,+\- ]", regex=True).to_numpy(dtype=bool)
+        pending = np.isnan(number) | raw.str.contains(r"[^0-9eE.,+\- ]", regex=True).to_numpy(
+            dtype=bool
+        )
         if pending.any():
-            number[pending], reason[pending] = _clean_numbers(raw[pending], decimal_comma, np.flatnonzero(pending), path, lines, column)
+            number[pending], reason[pending] = _clean_numbers(
+                raw[pending], decimal_comma, np.flatnonzero(pending), path, lines, column
+            )
         if column in counts and (number < 0).any():
             position = int(np.flatnonzero(number < 0)[0])
-            _cell_error(path, lines[position], column, raw.iloc[position], "is a negative count: correct it, or write s / nd to mark it missing")
+            _cell_error(
+                path,
+                lines[position],
+                column,
+                raw.iloc[position],
+                "is a negative count: correct it, or write s / nd to mark it missing",
+            )
         values[column] = number
         reasons[column] = reason
         decimals[column] = published_decimals(raw)
@@ -179,12 +214,25 @@ def _fast_numbers(raw, decimal_comma):
     """The column parsed by pandas' C reader: numbers, and NaN for every cell it cannot read (looked at after)."""
     text = "\n".join(raw.str.strip().str.lower().tolist())
     try:
-        parsed = pd.read_csv(io.StringIO(text), sep="\x1f", header=None, names=["v"], dtype=float, skip_blank_lines=False,
-                             decimal="," if decimal_comma else ".", na_values=list(MISSING_TOKENS), keep_default_na=False)
+        parsed = pd.read_csv(
+            io.StringIO(text),
+            sep="\x1f",
+            header=None,
+            names=["v"],
+            dtype=float,
+            skip_blank_lines=False,
+            decimal="," if decimal_comma else ".",
+            na_values=list(MISSING_TOKENS),
+            keep_default_na=False,
+        )
     except ValueError:
         return pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
     number = parsed["v"].to_numpy(dtype=float, copy=True)
-    return number if len(number) == len(raw) else pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
+    return (
+        number
+        if len(number) == len(raw)
+        else pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
+    )
 
 
 def _clean_numbers(cells, decimal_comma, positions, path, lines, column):
@@ -203,7 +251,13 @@ def _clean_numbers(cells, decimal_comma, positions, path, lines, column):
     bad = number.isna() & ~blank
     if bad.any():
         first = int(np.flatnonzero(bad.to_numpy())[0])
-        _cell_error(path, lines[positions[first]], column, raw.iloc[first], "is not a number (expected a number, or s / nd / empty for a missing value)")
+        _cell_error(
+            path,
+            lines[positions[first]],
+            column,
+            raw.iloc[first],
+            "is not a number (expected a number, or s / nd / empty for a missing value)",
+        )
     return number.to_numpy(dtype=float), reasons.where(blank, "").to_numpy(dtype=object)
 
 

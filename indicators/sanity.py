@@ -15,15 +15,27 @@ from geodata.cog import commune_events, dept_of
 from indicators.compute import find_table
 from indicators.sources import FAMILIES
 
-AGE_BANDS = ("0014", "1529", "3044", "4559", "6074", "7589", "90P")  # the census bands that partition the population
+AGE_BANDS = (
+    "0014",
+    "1529",
+    "3044",
+    "4559",
+    "6074",
+    "7589",
+    "90P",
+)  # the census bands that partition the population
 AGE_TOLERANCE = 0.01  # the bands are rounded weighted counts: INSEE's sums agree to 0.01 inhabitant
-POPULATION_FACTOR = 2  # between two vintages, only a merger (or an error) changes a population this much
+POPULATION_FACTOR = (
+    2  # between two vintages, only a merger (or an error) changes a population this much
+)
 RATE_COLUMNS = {  # source columns that are rates of a known total, so within 0-100
     "filosofi": r"TP60.*|PIMP",
     "filosofi_iris": r"DEC_(TP60|PIMP)\d\d",
     "rp_communes_derived": r"(?!pop_|log_)\w+",
 }
-SHARE = re.compile(r"\((?P<num>[\w +]+)\) / \((?P<den>[\w +]+)\) \* 100")  # a catalogue numerator/denominator formula
+SHARE = re.compile(
+    r"\((?P<num>[\w +]+)\) / \((?P<den>[\w +]+)\) \* 100"
+)  # a catalogue numerator/denominator formula
 LISTED = 3  # communes named in one warning
 
 
@@ -43,7 +55,11 @@ def check(data_dir, dept, tables, iris, table, catalogue, communes):
 
 def _in_dept(table, dept):
     """The rows of a table that belong to the département (IRIS by their commune)."""
-    codes = table.parent if table.level == "iris" and table.parent is not None else pd.Series(table.data.index, index=table.data.index)
+    codes = (
+        table.parent
+        if table.level == "iris" and table.parent is not None
+        else pd.Series(table.data.index, index=table.data.index)
+    )
     return table.data[codes.map(dept_of).reindex(table.data.index).eq(dept).to_numpy()]
 
 
@@ -77,7 +93,9 @@ def rates(tables, dept):
             wrong = values[(values < 0) | (values > 100)]
             if len(wrong):
                 where = _listed(f"{code} ({_number(v)})" for code, v in wrong.items())
-                warnings.append(f"{table.paths[0].name}: {column} is a rate but lies outside 0-100 for {where}: check the file")
+                warnings.append(
+                    f"{table.paths[0].name}: {column} is a rate but lies outside 0-100 for {where}: check the file"
+                )
     return warnings
 
 
@@ -85,7 +103,9 @@ def age_bands(tables, dept):
     """Census age bands that do not add up to the population of the same census, beyond AGE_TOLERANCE."""
     warnings = []
     for table in tables.values():
-        for year in sorted({m.group(1) for c in table.data.columns if (m := re.fullmatch(r"P(\d\d)_POP0014", c))}):
+        for year in sorted(
+            {m.group(1) for c in table.data.columns if (m := re.fullmatch(r"P(\d\d)_POP0014", c))}
+        ):
             bands = [f"P{year}_POP{band}" for band in AGE_BANDS]
             total = next((t for t in tables.values() if f"P{year}_POP" in t.data.columns), None)
             if total is None or not set(bands) <= set(table.data.columns):
@@ -96,7 +116,10 @@ def age_bands(tables, dept):
             gap = (summed - population).abs() / population
             wrong = gap[gap > AGE_TOLERANCE]
             if len(wrong):
-                where = _listed(f"{c} ({_number(summed[c])} against {_number(population[c])})" for c in wrong.index)
+                where = _listed(
+                    f"{c} ({_number(summed[c])} against {_number(population[c])})"
+                    for c in wrong.index
+                )
                 warnings.append(
                     f"{table.paths[0].name}: the age bands {bands[0]}…{bands[-1]} do not add up to P{year}_POP of "
                     f"{total.paths[0].name} (more than {AGE_TOLERANCE:.0%} apart) for {where}: are both files of the same census?"
@@ -114,7 +137,9 @@ def shares(table, catalogue, tables, names):
         if match is None:
             continue
         source = find_table(tables, formula)
-        where = _listed(f"{_commune(code, names)} ({v:.1f} %)" for code, v in zip(rows["code"], rows["value"]))
+        where = _listed(
+            f"{_commune(code, names)} ({v:.1f} %)" for code, v in zip(rows["code"], rows["value"])
+        )
         warnings.append(
             f"{indicator_id} {vintage} is above 100 % for {where}: {match['num']} is larger than {match['den']}"
             f" in {source.paths[0].name}, check the file"
@@ -125,12 +150,20 @@ def shares(table, catalogue, tables, names):
 def population_jumps(table, names):
     """A commune population that changes more than POPULATION_FACTOR times between two vintages without a declared merger."""
     merged = {code for event in commune_events() for code in (event.into, *event.absorbed)}
-    rows = table[(table["indicator"] == "population") & (table["level"] == "commune") & table["value"].notna()]
+    rows = table[
+        (table["indicator"] == "population")
+        & (table["level"] == "commune")
+        & table["value"].notna()
+    ]
     warnings = []
     for code, series in rows.sort_values("vintage").groupby("code"):
         pairs = list(zip(series["vintage"], series["value"]))
         for (before, old), (after, new) in zip(pairs, pairs[1:]):
-            if code not in merged and old > 0 and not 1 / POPULATION_FACTOR <= new / old <= POPULATION_FACTOR:
+            if (
+                code not in merged
+                and old > 0
+                and not 1 / POPULATION_FACTOR <= new / old <= POPULATION_FACTOR
+            ):
                 warnings.append(
                     f"the population of {_commune(code, names)} goes from {_number(old)} ({before}) to {_number(new)} ({after}) "
                     "and no merger is declared in geodata/data/commune_events.yaml: check the files, or declare the merger"
@@ -162,7 +195,11 @@ def missing_columns(tables, catalogue):
             if table is None or table.data.empty or find_table(tables, formula) is not None:
                 continue
             columns, ids = absent.setdefault((formula.source, formula.vintage), ({}, {}))
-            columns.update(dict.fromkeys(_column_name(table, v) for v in formula.variables if v not in table.data.columns))
+            columns.update(
+                dict.fromkeys(
+                    _column_name(table, v) for v in formula.variables if v not in table.data.columns
+                )
+            )
             ids[indicator.id] = None
     return [
         f"{tables[key].paths[0].name} ({key[0]} {key[1]}) has no column {_listed(columns)}: "

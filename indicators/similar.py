@@ -43,12 +43,18 @@ def similar_communes(table, code, n=5, catalogue=None, path=None):
     used = [i for i in ids if pd.notna(z.loc[code, i])]
     others = z.loc[z.index != code, used].dropna()
     gaps = (others - z.loc[code, used]).abs()
-    distance = (gaps ** 2).sum(axis=1) ** 0.5
+    distance = (gaps**2).sum(axis=1) ** 0.5
     nearest = distance.sort_values(kind="stable").index[:n]
     names = {r.indicator: r.entry["name"] for r in declared}
     explained = [_explain(gaps.loc[c], names) for c in nearest]
-    return pd.DataFrame({
-        "code": nearest, "name": values.loc[nearest, "name"].to_numpy(), "departement": [dept_of(c) for c in nearest],
-        "distance": distance[nearest].to_numpy(), "closest": [e[0] for e in explained],
-        "differs": [e[1] for e in explained], "explanation": [e[2] for e in explained],
-    })
+    return pd.DataFrame(
+        {
+            "code": nearest,
+            "name": values.loc[nearest, "name"].to_numpy(),
+            "departement": [dept_of(c) for c in nearest],
+            "distance": distance[nearest].to_numpy(),
+            "closest": [e[0] for e in explained],
+            "differs": [e[1] for e in explained],
+            "explanation": [e[2] for e in explained],
+        }
+    )

@@ -9,7 +9,7 @@ import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +20,13 @@ from geodata.yamlfile import load_yaml
 from indicators import readers
 
 DATA = Path(__file__).parent / "data"
-OFFICIAL_TOKENS = {"DEP": "departement", "REG": "region", "METRO": "france", "EPT": "ept", "COM": "commune"}
+OFFICIAL_TOKENS = {
+    "DEP": "departement",
+    "REG": "region",
+    "METRO": "france",
+    "EPT": "ept",
+    "COM": "commune",
+}
 
 
 @dataclass
@@ -36,8 +42,12 @@ class SourceTable:
     official: dict = field(default_factory=dict)  # level -> (data, reasons)
     notes: dict = field(default_factory=dict)  # commune code -> perimeter note
     old_perimeter: pd.DataFrame | None = None  # pre-merger values of non-aggregable variables
-    decimals: dict = field(default_factory=dict)  # level -> {variable: decimals the source publishes}
-    citations: dict = field(default_factory=dict)  # level -> {code: {variable: [publication, address]}}, for published references
+    decimals: dict = field(
+        default_factory=dict
+    )  # level -> {variable: decimals the source publishes}
+    citations: dict = field(
+        default_factory=dict
+    )  # level -> {code: {variable: [publication, address]}}, for published references
 
     @property
     def variables(self):
@@ -60,33 +70,96 @@ class Family:
 
 
 FAMILIES = (
-    Family("filosofi_iris", (r"IRIS", r"DEC_MED\d\d"), "IRIS", 9, "iris", "DEC_MED", strip_suffix=True),
     Family(
-        "rp_activite_iris", (r"IRIS", r"P\d\d_ACT1564"), "IRIS", 9, "iris", None,
-        parent_column="COM", name_column="LIBIRIS",
-        text_columns=("REG", "DEP", "UU2010", "COM", "LIBCOM", "TRIRIS", "GRD_QUART", "LIBIRIS", "TYP_IRIS", "MODIF_IRIS", "LAB_IRIS"),
+        "filosofi_iris", (r"IRIS", r"DEC_MED\d\d"), "IRIS", 9, "iris", "DEC_MED", strip_suffix=True
     ),
     Family(
-        "rp_comparateur", (r"P\d\d_POP", r"SUPERF"), "CODGEO", 5, "commune",
+        "rp_activite_iris",
+        (r"IRIS", r"P\d\d_ACT1564"),
+        "IRIS",
+        9,
+        "iris",
+        None,
+        parent_column="COM",
+        name_column="LIBIRIS",
+        text_columns=(
+            "REG",
+            "DEP",
+            "UU2010",
+            "COM",
+            "LIBCOM",
+            "TRIRIS",
+            "GRD_QUART",
+            "LIBIRIS",
+            "TYP_IRIS",
+            "MODIF_IRIS",
+            "LAB_IRIS",
+        ),
+    ),
+    Family(
+        "rp_comparateur",
+        (r"P\d\d_POP", r"SUPERF"),
+        "CODGEO",
+        5,
+        "commune",
         drop_columns=r"NBMENFISC\d\d|PIMP\d\d|MED\d\d|TP60\d\d",
     ),
     Family("rp_dossier", (r"P\d\d_POP0014",), "CODGEO", 5, "commune"),
-    Family("filosofi", (r"NBMENFISC\d\d", r"MED\d\d", r"TP60\d\d"), "CODGEO", 5, "commune", "NBMENFISC", strip_suffix=True),
     Family(
-        "rp_communes_derived", (r"pop_tot", r"log_rp"), "code_insee", 5, "commune", name_column="commune",
-        text_columns=("commune", "code_region", "region", "code_departement", "departement", "pop_cl"),
+        "filosofi",
+        (r"NBMENFISC\d\d", r"MED\d\d", r"TP60\d\d"),
+        "CODGEO",
+        5,
+        "commune",
+        "NBMENFISC",
+        strip_suffix=True,
     ),
     Family(
-        "communes_france", (r"insee_com", r"population_\d{4}"), "insee_com", 5, "commune", name_column="commune_article",
-        text_columns=("insee_reg", "insee_dep", "commune", "commune_article", "code_postal", "commune_type", "insee_parente"),
+        "rp_communes_derived",
+        (r"pop_tot", r"log_rp"),
+        "code_insee",
+        5,
+        "commune",
+        name_column="commune",
+        text_columns=(
+            "commune",
+            "code_region",
+            "region",
+            "code_departement",
+            "departement",
+            "pop_cl",
+        ),
     ),
-    Family("references", (r"level", r"family", r"variable", r"value", r"source"), "code", 0, "reference"),
+    Family(
+        "communes_france",
+        (r"insee_com", r"population_\d{4}"),
+        "insee_com",
+        5,
+        "commune",
+        name_column="commune_article",
+        text_columns=(
+            "insee_reg",
+            "insee_dep",
+            "commune",
+            "commune_article",
+            "code_postal",
+            "commune_type",
+            "insee_parente",
+        ),
+    ),
+    Family(
+        "references",
+        (r"level", r"family", r"variable", r"value", r"source"),
+        "code",
+        0,
+        "reference",
+    ),
 )
 REFERENCE_LEVELS = ("departement", "region", "france", "ept")
 FRANCE_CODES = (FRANCE_CODE, "FE")
 
 
-@lru_cache(maxsize=None)
+@cache
 def source_meta():
     """Citation and aggregation rules of each family (sources.yaml)."""
     return load_yaml((DATA / "sources.yaml").read_text(encoding="utf-8"))
@@ -117,10 +190,20 @@ def _refuse_near_miss(path, columns):
         if family.code not in columns or len(absent) != 1 or len(signature) - 1 < 2:
             continue
         expected = _expected_name(absent[0], columns)
-        others = [c for c in columns if c != family.code and not any(re.fullmatch(p, c) for p in signature)]
+        others = [
+            c
+            for c in columns
+            if c != family.code and not any(re.fullmatch(p, c) for p in signature)
+        ]
         close = difflib.get_close_matches(expected, others, n=1, cutoff=0.6)
-        hint = f"found {readers.shown(close[0])}: renamed by a new vintage? rename it {expected}" if close else "add it, or remove the file"
-        raise InputError(path, f"looks like a {family.id} table but has no {expected} column ({hint})")
+        hint = (
+            f"found {readers.shown(close[0])}: renamed by a new vintage? rename it {expected}"
+            if close
+            else "add it, or remove the file"
+        )
+        raise InputError(
+            path, f"looks like a {family.id} table but has no {expected} column ({hint})"
+        )
 
 
 def _expected_name(pattern, columns):
@@ -137,7 +220,9 @@ def _vintage(family, columns, path):
         years = [int(m.group(1)) for c in columns if (m := re.match(r"P(\d\d)_", c))]
         return 2000 + max(years)
     if family.id == "communes_france":
-        return max(int(m.group(1)) for c in columns if (m := re.fullmatch(r"population_(\d{4})", c)))
+        return max(
+            int(m.group(1)) for c in columns if (m := re.fullmatch(r"population_(\d{4})", c))
+        )
     year = readers.year_in_name(path)
     if year:
         return year
@@ -176,8 +261,10 @@ def read_source(path, family):
     frame = frame.set_index(family.code)
     frame.index.name = "code"
     numeric = [
-        c for c in frame.columns
-        if c not in family.text_columns and not (family.drop_columns and re.fullmatch(family.drop_columns, c))
+        c
+        for c in frame.columns
+        if c not in family.text_columns
+        and not (family.drop_columns and re.fullmatch(family.drop_columns, c))
     ]
     counts = {c for c in numeric if _is_count(family, vintage, c)}
     values, reasons = readers.to_numbers(frame, numeric, path, sep != ",", lines, counts)
@@ -188,7 +275,9 @@ def read_source(path, family):
         decimals = {rename[c]: n for c, n in decimals.items()}
     values.attrs["decimals"] = decimals
     names = frame[family.name_column] if family.name_column in frame.columns else None
-    parent = frame[family.parent_column].str.zfill(5) if family.parent_column in frame.columns else None
+    parent = (
+        frame[family.parent_column].str.zfill(5) if family.parent_column in frame.columns else None
+    )
     if level == "iris" and parent is None:
         parent = pd.Series(frame.index.str[:5], index=frame.index)
     return level, vintage, values, reasons, names, parent
@@ -197,7 +286,11 @@ def read_source(path, family):
 def unsuffixed(variable, vintage):
     """MED21 -> MED for the families whose variables carry their year (Filosofi)."""
     suffix = f"{vintage % 100:02d}"
-    return variable[: -len(suffix)] if variable.endswith(suffix) and len(variable) > len(suffix) else variable
+    return (
+        variable[: -len(suffix)]
+        if variable.endswith(suffix) and len(variable) > len(suffix)
+        else variable
+    )
 
 
 def _refuse_duplicates(path, codes, column):
@@ -206,7 +299,8 @@ def _refuse_duplicates(path, codes, column):
         code = duplicated.iloc[0]
         first = codes.index[codes == code][0]
         raise InputError(
-            path, f"line {duplicated.index[0]}: duplicate code {readers.shown(code)} in column {column} (already on line {first}; "
+            path,
+            f"line {duplicated.index[0]}: duplicate code {readers.shown(code)} in column {column} (already on line {first}; "
             f"{len(duplicated)} duplicated row(s)): each territory must appear once, remove the extra rows",
         )
 
@@ -221,7 +315,9 @@ def _is_count(family, vintage, column):
 
 
 def csv_files(data_dir):
-    return sorted(p for p in Path(data_dir).rglob("*") if p.suffix.lower() in (".csv", ".txt") and p.is_file())
+    return sorted(
+        p for p in Path(data_dir).rglob("*") if p.suffix.lower() in (".csv", ".txt") and p.is_file()
+    )
 
 
 def load_sources(data_dir):
@@ -262,7 +358,9 @@ def _table(key, files):
         _refuse_overlap(rows)
         data = pd.concat([r[1] for r in rows])
         data.attrs = {}
-        reasons = pd.concat([_absent_from(r[2], r[1].columns, data.columns, r[0]) for r in rows]).fillna("")
+        reasons = pd.concat(
+            [_absent_from(r[2], r[1].columns, data.columns, r[0]) for r in rows]
+        ).fillna("")
         if level in ("commune", "iris"):
             table.level, table.data, table.reasons = level, data, reasons
             table.names, table.parent = _joined([r[3] for r in rows]), _joined([r[4] for r in rows])
@@ -277,7 +375,8 @@ def _refuse_overlap(rows):
         for code in values.index:
             if code in seen:
                 raise InputError(
-                    path, f"territory {readers.shown(code)} is also in {seen[code]}: two files of the same source and vintage "
+                    path,
+                    f"territory {readers.shown(code)} is also in {seen[code]}: two files of the same source and vintage "
                     "give it twice, remove it from one of them",
                 )
         seen.update((code, path) for code in values.index)
@@ -318,33 +417,79 @@ def read_references(path):
     frame = readers.read_table(path, "code")
     for column in ("level", "family", "vintage", "variable", "value", "source"):
         if column not in frame.columns:
-            raise InputError(path, f"no '{column}' column: a references table needs level, code, family, vintage, variable, value, source")
+            raise InputError(
+                path,
+                f"no '{column}' column: a references table needs level, code, family, vintage, variable, value, source",
+            )
     known = [f for f in source_meta() if f != "references"]
     out, seen = [], {}
     for line, row in frame.iterrows():
         where = f"line {line}"
         if row["level"] not in REFERENCE_LEVELS:
-            raise InputError(path, f"{where}: level {readers.shown(row['level'])!r} is not one of {', '.join(REFERENCE_LEVELS)}")
+            raise InputError(
+                path,
+                f"{where}: level {readers.shown(row['level'])!r} is not one of {', '.join(REFERENCE_LEVELS)}",
+            )
         if row["family"] not in known:
-            raise InputError(path, f"{where}: unknown source family {readers.shown(row['family'])!r} (known: {', '.join(known)})")
+            raise InputError(
+                path,
+                f"{where}: unknown source family {readers.shown(row['family'])!r} (known: {', '.join(known)})",
+            )
         if not re.fullmatch(r"(19|20)\d\d", row["vintage"].strip()):
-            raise InputError(path, f"{where}: vintage {readers.shown(row['vintage'])!r} is not a year")
-        code = FRANCE_CODE if row["level"] == "france" and row["code"] in ("METRO", "1") else row["code"]
+            raise InputError(
+                path, f"{where}: vintage {readers.shown(row['vintage'])!r} is not a year"
+            )
+        code = (
+            FRANCE_CODE
+            if row["level"] == "france" and row["code"] in ("METRO", "1")
+            else row["code"]
+        )
         if row["level"] == "france" and code not in FRANCE_CODES:
-            raise InputError(path, f"{where}: France is {' or '.join(FRANCE_CODES)} (France métropolitaine, France entière), not {readers.shown(code)!r}")
-        values, _ = readers.to_numbers(frame.loc[[line]], ["value"], path, "," in row["value"] and "." not in row["value"], [line])
+            raise InputError(
+                path,
+                f"{where}: France is {' or '.join(FRANCE_CODES)} (France métropolitaine, France entière), not {readers.shown(code)!r}",
+            )
+        values, _ = readers.to_numbers(
+            frame.loc[[line]],
+            ["value"],
+            path,
+            "," in row["value"] and "." not in row["value"],
+            [line],
+        )
         value = float(values["value"].iloc[0])
         if value != value:
-            raise InputError(path, f"{where}: empty value (a references table gives published values only)")
+            raise InputError(
+                path, f"{where}: empty value (a references table gives published values only)"
+            )
         vintage = int(row["vintage"])
         family = next(f for f in FAMILIES if f.id == row["family"])
-        variable = unsuffixed(row["variable"].strip(), vintage) if family.strip_suffix else row["variable"].strip()
+        variable = (
+            unsuffixed(row["variable"].strip(), vintage)
+            if family.strip_suffix
+            else row["variable"].strip()
+        )
         key = (row["level"], code, family.id, vintage, variable)
         if key in seen:
-            raise InputError(path, f"{where}: {readers.shown(row['variable'])} of {readers.shown(code)} for {vintage} is already on line {seen[key]}: keep one")
+            raise InputError(
+                path,
+                f"{where}: {readers.shown(row['variable'])} of {readers.shown(code)} for {vintage} is already on line {seen[key]}: keep one",
+            )
         seen[key] = line
         citation = (row["source"].strip(), str(row.get("url") or "").strip())
-        out.append(Reference(Path(path), line, family.id, vintage, row["level"], code, variable, value, values.attrs["decimals"]["value"], citation))
+        out.append(
+            Reference(
+                Path(path),
+                line,
+                family.id,
+                vintage,
+                row["level"],
+                code,
+                variable,
+                value,
+                values.attrs["decimals"]["value"],
+                citation,
+            )
+        )
     return out
 
 
@@ -353,23 +498,41 @@ def _add_reference(tables, reference):
     key = (reference.family, reference.vintage)
     table = tables.get(key)
     if table is None:
-        table = tables[key] = SourceTable(reference.family, reference.vintage, "commune", [], pd.DataFrame(), pd.DataFrame())
-    elif not table.data.empty and reference.variable not in {*table.data.columns, *(v for d, _ in table.official.values() for v in d.columns)}:
+        table = tables[key] = SourceTable(
+            reference.family, reference.vintage, "commune", [], pd.DataFrame(), pd.DataFrame()
+        )
+    elif not table.data.empty and reference.variable not in {
+        *table.data.columns,
+        *(v for d, _ in table.official.values() for v in d.columns),
+    }:
         raise InputError(
-            reference.path, f"line {reference.line}: {reference.variable} is not a variable of the {reference.family} {reference.vintage} "
+            reference.path,
+            f"line {reference.line}: {reference.variable} is not a variable of the {reference.family} {reference.vintage} "
             f"files ({', '.join(p.name for p in table.paths[:2])}): check its name",
         )
     if reference.path not in table.paths:
         table.paths.append(reference.path)
     data, reasons = table.official.get(reference.level, (pd.DataFrame(), pd.DataFrame()))
-    if reference.code in data.index and reference.variable in data.columns and data.loc[reference.code, reference.variable] == data.loc[reference.code, reference.variable]:
+    if (
+        reference.code in data.index
+        and reference.variable in data.columns
+        and data.loc[reference.code, reference.variable]
+        == data.loc[reference.code, reference.variable]
+    ):
         return
     data, reasons = data.copy(), reasons.copy()
     data.loc[reference.code, reference.variable] = reference.value
     reasons.loc[reference.code, reference.variable] = ""
-    table.official[reference.level] = (data.astype(float), reasons.fillna("").reindex(index=data.index, columns=data.columns).fillna(""))
-    table.decimals.setdefault(published_key(reference.level, reference.code), {})[reference.variable] = reference.decimals
-    table.citations.setdefault(reference.level, {}).setdefault(reference.code, {})[reference.variable] = list(reference.citation)
+    table.official[reference.level] = (
+        data.astype(float),
+        reasons.fillna("").reindex(index=data.index, columns=data.columns).fillna(""),
+    )
+    table.decimals.setdefault(published_key(reference.level, reference.code), {})[
+        reference.variable
+    ] = reference.decimals
+    table.citations.setdefault(reference.level, {}).setdefault(reference.code, {})[
+        reference.variable
+    ] = list(reference.citation)
 
 
 def published_key(level, code):

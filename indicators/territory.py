@@ -15,21 +15,43 @@ import numpy as np
 import pandas as pd
 
 from geodata import boundaries
-from geodata.cog import FRANCE_NAMES, code_mapping, dept_name, departements, dept_of, region_name
+from geodata.cog import FRANCE_NAMES, code_mapping, departements, dept_name, dept_of, region_name
 from geodata.datadir import find_data_dir
 from geodata.errors import InputError
+from indicators.cache import cached_frames, digest, fingerprint, harmonised_tables
 from indicators.catalogue import UNIT_DECIMALS, load_catalogue
 from indicators.compute import ESTIMATED, Territories, formula_values
 from indicators.derived import derived_rows
-from indicators.cache import cached_frames, digest, fingerprint, harmonised_tables
 from indicators.harmonise import communes_of
 from indicators.sources import source_meta
 
 LEVELS = ("commune", "departement", "region", "france")
 COLUMNS = [
-    "code", "name", "level", "indicator", "theme", "vintage", "value", "decimals", "unit", "rank", "rank_of", "ties",
-    "departement_value", "region_value", "france_value", "france_name", "gap", "previous_vintage", "change",
-    "how", "estimate", "missing_reason", "note", "old_perimeter_value", "source",
+    "code",
+    "name",
+    "level",
+    "indicator",
+    "theme",
+    "vintage",
+    "value",
+    "decimals",
+    "unit",
+    "rank",
+    "rank_of",
+    "ties",
+    "departement_value",
+    "region_value",
+    "france_value",
+    "france_name",
+    "gap",
+    "previous_vintage",
+    "change",
+    "how",
+    "estimate",
+    "missing_reason",
+    "note",
+    "old_perimeter_value",
+    "source",
 ]
 
 
@@ -73,16 +95,25 @@ class Territory:
         Values for the région and France are already in the table; rendering needs only
         the département's rows, and forked workers then share a small process image.
         """
+
         def cut(table):
             keep = table.data.index.map(lambda c: dept_of(c) == self.dept)
             return replace(
-                table, data=table.data[keep], reasons=table.reasons[keep],
-                names=table.names[table.names.index.map(lambda c: dept_of(c) == self.dept)] if table.names is not None else None,
+                table,
+                data=table.data[keep],
+                reasons=table.reasons[keep],
+                names=table.names[table.names.index.map(lambda c: dept_of(c) == self.dept)]
+                if table.names is not None
+                else None,
                 parent=table.parent[keep] if table.parent is not None else None,
                 old_perimeter=table.old_perimeter,
             )
 
-        out = replace(self, tables={k: cut(t) for k, t in self.tables.items()}, iris={k: cut(t) for k, t in self.iris.items()})
+        out = replace(
+            self,
+            tables={k: cut(t) for k, t in self.tables.items()},
+            iris={k: cut(t) for k, t in self.iris.items()},
+        )
         out.fingerprint = self.fingerprint
         return out
 
@@ -129,13 +160,19 @@ def find_commune(communes, query, dept):
     target = fold(query)
     if target in folded:
         return folded[target]
-    starts = [c for n, c in folded.items() if n.startswith(target) or n.split(" ", 1)[-1].startswith(target)]
+    starts = [
+        c
+        for n, c in folded.items()
+        if n.startswith(target) or n.split(" ", 1)[-1].startswith(target)
+    ]
     if len(starts) == 1:
         return starts[0]
     names = dict(zip(communes["code"], communes["name"]))
     close = difflib.get_close_matches(target, list(folded), n=3, cutoff=0.5)
     hint = ", ".join(names[folded[c]] for c in close) if close else "none"
-    raise InputError(None, f"unknown commune '{query}' in département {dept}; closest names: {hint}")
+    raise InputError(
+        None, f"unknown commune '{query}' in département {dept}; closest names: {hint}"
+    )
 
 
 def _official_names(tables, codes, events):
@@ -143,7 +180,13 @@ def _official_names(tables, codes, events):
     for family in ("boundaries", "rp_communes_derived", "communes_france"):
         for (fam, _), table in sorted(tables.items(), key=lambda kv: kv[0][1]):
             if fam == family and table.names is not None:
-                names.update({c: n for c, n in table.names.items() if c in codes and isinstance(n, str) and n})
+                names.update(
+                    {
+                        c: n
+                        for c, n in table.names.items()
+                        if c in codes and isinstance(n, str) and n
+                    }
+                )
     for event in events:
         names[event.into] = event.into_name
     return names
@@ -163,7 +206,9 @@ def _commune_list(data_dir, dept, tables, events, warnings):
         codes = sorted(seen)
     extra = sorted(seen - set(codes))
     if extra and codes:
-        warnings.append(f"communes in the statistics but not in the boundaries, left out: {', '.join(extra[:5])}")
+        warnings.append(
+            f"communes in the statistics but not in the boundaries, left out: {', '.join(extra[:5])}"
+        )
     if not codes:
         raise InputError(data_dir, f"no commune of département {dept} in the data directory")
     names = {c: boundary_names.get(c, c) for c in codes}
@@ -179,10 +224,16 @@ def formula_records(catalogue, territories):
             rows, _ = formula_values(formula, territories)
             source = source_meta()[formula.source]["short"] + f", {formula.vintage}"
             for row in rows:
-                records.append({
-                    **row, "indicator": indicator.id, "theme": indicator.theme, "vintage": formula.vintage,
-                    "unit": indicator.unit, "source": row["source"] or source,
-                })
+                records.append(
+                    {
+                        **row,
+                        "indicator": indicator.id,
+                        "theme": indicator.theme,
+                        "vintage": formula.vintage,
+                        "unit": indicator.unit,
+                        "source": row["source"] or source,
+                    }
+                )
     return pd.DataFrame.from_records(records)
 
 
@@ -200,21 +251,33 @@ def shown_value(frame):
     its unit prints; two communes printed with the same figure share a rank."""
     default = frame["unit"].map(lambda u: UNIT_DECIMALS.get(u, 1))
     decimals = np.fmin(frame["decimals"].astype(float), default).fillna(default).astype(int)
-    return pd.Series([round(v, d) if v == v else v for v, d in zip(frame["value"], decimals)], index=frame.index)
+    return pd.Series(
+        [round(v, d) if v == v else v for v, d in zip(frame["value"], decimals)], index=frame.index
+    )
 
 
 def _ranks(frame, catalogue):
     frame["estimate"] = frame["how"] == ESTIMATED
     communes = frame["level"] == "commune"
     shown = shown_value(frame)
-    grouped = shown[communes].groupby([frame.loc[communes, "indicator"], frame.loc[communes, "vintage"]])
+    grouped = shown[communes].groupby(
+        [frame.loc[communes, "indicator"], frame.loc[communes, "vintage"]]
+    )
     frame.loc[communes, "rank"] = grouped.rank(method="min", ascending=False)
     frame.loc[communes, "rank_of"] = grouped.transform("count")
-    same_rank = [frame.loc[communes, "indicator"], frame.loc[communes, "vintage"], frame.loc[communes, "rank"]]
+    same_rank = [
+        frame.loc[communes, "indicator"],
+        frame.loc[communes, "vintage"],
+        frame.loc[communes, "rank"],
+    ]
     frame.loc[communes, "ties"] = frame.loc[communes, "rank"].groupby(same_rank).transform("count")
     refs = frame[~communes]
     for level in ("departement", "region", "france"):
-        own = refs[refs["level"] == level].drop_duplicates(["indicator", "vintage"]).set_index(["indicator", "vintage"])
+        own = (
+            refs[refs["level"] == level]
+            .drop_duplicates(["indicator", "vintage"])
+            .set_index(["indicator", "vintage"])
+        )
         keys = pd.MultiIndex.from_arrays([frame["indicator"], frame["vintage"]])
         frame[f"{level}_value"] = own["value"].reindex(keys).to_numpy()
         if level == "france":
@@ -235,7 +298,9 @@ def earlier_references(rows, vintage):
     refs = rows[rows["level"] != "commune"]
     at = refs[refs["vintage"] == vintage]
     lacking = set(refs["level"]) - set(at.loc[at["value"].notna(), "level"])
-    earlier = refs[(refs["vintage"] < vintage) & refs["level"].isin(lacking) & refs["value"].notna()]
+    earlier = refs[
+        (refs["vintage"] < vintage) & refs["level"].isin(lacking) & refs["value"].notna()
+    ]
     return sorted(set(int(v) for v in earlier.groupby("level")["vintage"].max()), reverse=True)
 
 
@@ -246,14 +311,19 @@ def _changes(frame, is_rate):
     frame["previous_vintage"] = previous["vintage"].shift(1)
     before = previous["value"].shift(1)
     same_kind = previous["estimate"].shift(1) == frame["estimate"]
-    change = np.where(is_rate.loc[frame.index], frame["value"] - before, (frame["value"] / before - 1) * 100)
+    change = np.where(
+        is_rate.loc[frame.index], frame["value"] - before, (frame["value"] / before - 1) * 100
+    )
     frame["change"] = np.where(same_kind, change, np.nan)
     return frame
 
 
 def _boundary_stamp(data_dir):
     """The boundary files' names, sizes and dates: they decide the commune list."""
-    return tuple((str(f.path), f.path.stat().st_size, f.path.stat().st_mtime_ns) for f in boundaries.scan(Path(data_dir)))
+    return tuple(
+        (str(f.path), f.path.stat().st_size, f.path.stat().st_mtime_ns)
+        for f in boundaries.scan(Path(data_dir))
+    )
 
 
 def load_territory(dept, data_dir=None, catalogue=None, events=None):
@@ -264,7 +334,9 @@ def load_territory(dept, data_dir=None, catalogue=None, events=None):
     """
     dept = str(dept).strip().upper()
     if dept not in departements().index:
-        raise InputError(None, f"unknown département code '{dept}' (expected a code such as 93, 2A or 974)")
+        raise InputError(
+            None, f"unknown département code '{dept}' (expected a code such as 93, 2A or 974)"
+        )
     data_dir = find_data_dir(data_dir)
     if catalogue is None or isinstance(catalogue, (str, Path)):
         catalogue = load_catalogue(catalogue)
@@ -281,18 +353,34 @@ def load_territory(dept, data_dir=None, catalogue=None, events=None):
         names.update(FRANCE_NAMES)
         frame = _ranks(_tidy(catalogue, territories, names), catalogue)
         from indicators import sanity
+
         warnings += sanity.check(data_dir, dept, tables, iris, frame, catalogue, communes)
         level_order = {level: n for n, level in enumerate(LEVELS)}
-        frame = frame.sort_values(["level", "code", "indicator", "vintage"], key=lambda s: s.map(level_order) if s.name == "level" else s)
-        return {"table": frame[COLUMNS].reset_index(drop=True), "communes": communes}, {"warnings": warnings}
+        frame = frame.sort_values(
+            ["level", "code", "indicator", "vintage"],
+            key=lambda s: s.map(level_order) if s.name == "level" else s,
+        )
+        return {"table": frame[COLUMNS].reset_index(drop=True), "communes": communes}, {
+            "warnings": warnings
+        }
 
     key = digest(fingerprint(data_dir, events), dept, tuple(catalogue), _boundary_stamp(data_dir))
     frames, extra = cached_frames(key, produce)
     frame, communes, warnings = frames["table"], frames["communes"], extra["warnings"]
     # the key names everything the values depend on: builds use it to skip unchanged portraits
     territory = Territory(
-        dept, dept_name(dept), region, region_name(region), communes, frame,
-        catalogue, tables, iris, applied, data_dir, warnings,
+        dept,
+        dept_name(dept),
+        region,
+        region_name(region),
+        communes,
+        frame,
+        catalogue,
+        tables,
+        iris,
+        applied,
+        data_dir,
+        warnings,
     )
     territory.fingerprint = key
     return territory

@@ -23,7 +23,15 @@ import pandas as pd
 
 from geodata.errors import InputError
 from indicators.cache import cached_frames, digest
-from indicators.declared import DATA, check_refs, commune_values, departement_values, french_list, section, zscores
+from indicators.declared import (
+    DATA,
+    check_refs,
+    commune_values,
+    departement_values,
+    french_list,
+    section,
+    zscores,
+)
 
 DEFAULT_PATH = DATA / "typology.yaml"
 AUTO_K = range(3, 7)
@@ -37,8 +45,12 @@ PLAIN = "Communes proches du département"
 class Typology:
     k: int
     silhouettes: dict  # k tried -> mean silhouette
-    assignments: pd.DataFrame  # code, name, type, label, imputed (indicators set to the département's level)
-    types: pd.DataFrame  # type, label, size, words: ((indicator, "high" | "low"), ...), most distinctive first
+    assignments: (
+        pd.DataFrame
+    )  # code, name, type, label, imputed (indicators set to the département's level)
+    types: (
+        pd.DataFrame
+    )  # type, label, size, words: ((indicator, "high" | "low"), ...), most distinctive first
     profiles: pd.DataFrame  # type, indicator, vintage, mean, departement_value, mean_z
 
 
@@ -48,7 +60,9 @@ def load_set(catalogue, path=None):
     raw = section(path, "indicators", "typology")
     declared = check_refs(raw["indicators"], catalogue, path, "indicator")
     for ref in declared:
-        lacking = [key for key in ("name", "high", "low") if not str(ref.entry.get(key) or "").strip()]
+        lacking = [
+            key for key in ("name", "high", "low") if not str(ref.entry.get(key) or "").strip()
+        ]
         if lacking:
             raise InputError(path, f"indicator {ref.indicator}: missing {lacking[0]}")
     k = raw.get("k", "auto")
@@ -60,9 +74,15 @@ def load_set(catalogue, path=None):
 def _cluster(z, k):
     """(chosen k, raw labels, silhouette per k tried); cached with the tables, so that a build whose data
     did not change neither runs k-means nor imports scikit-learn (a second of start-up)."""
-    key = digest("typology", z.tobytes(), z.shape, k, Path(__file__).read_bytes(), version("scikit-learn"))
+    key = digest(
+        "typology", z.tobytes(), z.shape, k, Path(__file__).read_bytes(), version("scikit-learn")
+    )
     _, found = cached_frames(key, lambda: ({}, _kmeans(z, k)))
-    return found["best"], np.array(found["labels"]), {int(n): s for n, s in found["silhouettes"].items()}
+    return (
+        found["best"],
+        np.array(found["labels"]),
+        {int(n): s for n, s in found["silhouettes"].items()},
+    )
 
 
 def _kmeans(z, k):
@@ -70,10 +90,16 @@ def _kmeans(z, k):
     from sklearn.metrics import silhouette_score
 
     tried = [n for n in (AUTO_K if k == "auto" else [k]) if n < len(z)]
-    labels = {n: KMeans(n_clusters=n, n_init=10, random_state=RANDOM_STATE).fit_predict(z) for n in tried}
+    labels = {
+        n: KMeans(n_clusters=n, n_init=10, random_state=RANDOM_STATE).fit_predict(z) for n in tried
+    }
     silhouettes = {n: float(silhouette_score(z, labels[n])) for n in tried}
     best = max(tried, key=lambda n: (silhouettes[n], -n))
-    return {"best": best, "labels": labels[best].tolist(), "silhouettes": {str(n): s for n, s in silhouettes.items()}}
+    return {
+        "best": best,
+        "labels": labels[best].tolist(),
+        "silhouettes": {str(n): s for n, s in silhouettes.items()},
+    }
 
 
 def _numbered(codes, raw):
@@ -98,7 +124,10 @@ def _label(words, entries):
     order = list(entries)
     phrases = [entries[i][d] for i, d in sorted(words, key=lambda w: order.index(w[0]))]
     phrases.sort(key=lambda p: p.startswith("à "))
-    parts = [p[2:] if p.startswith("à ") and n and phrases[n - 1].startswith("à ") else p for n, p in enumerate(phrases)]
+    parts = [
+        p[2:] if p.startswith("à ") and n and phrases[n - 1].startswith("à ") else p
+        for n, p in enumerate(phrases)
+    ]
     return "Communes " + french_list(parts)
 
 
@@ -106,15 +135,19 @@ def _names(ranked, entries):
     """Label and words of each type, labels made distinct."""
     count = {t: sum(1 for w in r[:MAX_WORDS] if w[2] >= MIN_Z) for t, r in ranked.items()}
     while True:
-        labels = {t: _label([w[:2] for w in ranked[t][:count[t]]], entries) for t in ranked}
-        shared = [t for t in ranked if list(labels.values()).count(labels[t]) > 1 and count[t] < len(ranked[t])]
+        labels = {t: _label([w[:2] for w in ranked[t][: count[t]]], entries) for t in ranked}
+        shared = [
+            t
+            for t in ranked
+            if list(labels.values()).count(labels[t]) > 1 and count[t] < len(ranked[t])
+        ]
         if not shared:
             break
         for t in shared:
             count[t] += 1
     shared = [t for t in ranked if list(labels.values()).count(labels[t]) > 1]
     labels.update({t: f"{labels[t]} (type {t})" for t in shared})
-    return {t: (labels[t], tuple(w[:2] for w in ranked[t][:count[t]])) for t in ranked}
+    return {t: (labels[t], tuple(w[:2] for w in ranked[t][: count[t]])) for t in ranked}
 
 
 def typology(territory, path=None):
@@ -128,18 +161,35 @@ def typology(territory, path=None):
         raise InputError(path or DEFAULT_PATH, f"k = {k} types for {len(z)} communes")
     chosen, raw, silhouettes = _cluster(z.fillna(0).to_numpy(), k)
     types = pd.Series(_numbered(list(z.index), raw), index=z.index)
-    profiles = pd.DataFrame([
-        {"type": t, "indicator": r.indicator, "vintage": r.vintage, "mean": values.loc[types == t, r.indicator].mean(),
-         "departement_value": departement[r.indicator], "mean_z": z.loc[types == t, r.indicator].mean()}
-        for t in sorted(types.unique()) for r in declared
-    ])
+    profiles = pd.DataFrame(
+        [
+            {
+                "type": t,
+                "indicator": r.indicator,
+                "vintage": r.vintage,
+                "mean": values.loc[types == t, r.indicator].mean(),
+                "departement_value": departement[r.indicator],
+                "mean_z": z.loc[types == t, r.indicator].mean(),
+            }
+            for t in sorted(types.unique())
+            for r in declared
+        ]
+    )
     entries = {r.indicator: r.entry for r in declared}
     named = _names({t: _ranked(p) for t, p in profiles.groupby("type")}, entries)
-    assignments = pd.DataFrame({
-        "code": z.index, "name": values["name"].to_numpy(), "type": types.to_numpy(),
-        "label": [named[t][0] for t in types], "imputed": [tuple(i for i in ids if pd.isna(z.loc[c, i])) for c in z.index],
-    })
-    summary = pd.DataFrame([
-        {"type": t, "label": label, "size": int((types == t).sum()), "words": words} for t, (label, words) in named.items()
-    ])
+    assignments = pd.DataFrame(
+        {
+            "code": z.index,
+            "name": values["name"].to_numpy(),
+            "type": types.to_numpy(),
+            "label": [named[t][0] for t in types],
+            "imputed": [tuple(i for i in ids if pd.isna(z.loc[c, i])) for c in z.index],
+        }
+    )
+    summary = pd.DataFrame(
+        [
+            {"type": t, "label": label, "size": int((types == t).sum()), "words": words}
+            for t, (label, words) in named.items()
+        ]
+    )
     return Typology(chosen, silhouettes, assignments, summary, profiles)

@@ -1,16 +1,30 @@
 """The `portrait` command: a thin layer over the library, one sub-command per job."""
 
 import argparse
+import importlib
 import json
 import sys
 
 from geodata.errors import InputError
 
 FORMATS = ("table", "csv", "json")
+# Each registers its sub-commands; imported by name so that `portrait --help` loads no pandas.
+COMMAND_MODULES = (
+    "portrait.pst",
+    "portrait.compare",
+    "portrait.dictionary",
+    "portrait.data_commands",
+    "portrait.pack",
+    "portrait.doctor",
+)
 
 
 def _add_data(parser):
-    parser.add_argument("--data", metavar="DIR", help="data directory (default: $PORTRAIT_DATA, else ../shared/data)")
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        help="data directory (default: $PORTRAIT_DATA, else ../shared/data)",
+    )
 
 
 def cmd_indicators(args):
@@ -54,16 +68,25 @@ def _print_table(table, territory, out):
         for row in sorted(shown.itertuples(), key=lambda r: (-r.vintage, levels[r.level], r.code)):
             if row.value == row.value:
                 value = format_value(row.value, row.unit, shown_decimals(row.unit, row.decimals))
-                value += f" ({row.how})" if row.how in ("officielle", "estimation à partir des communes") else ""
+                value += (
+                    f" ({row.how})"
+                    if row.how in ("officielle", "estimation à partir des communes")
+                    else ""
+                )
             else:
                 value = f"n.d. ({row.missing_reason})"
-            rank = f"  {format_rank(row.rank, row.rank_of, row.ties, len(territory.communes))}" if row.rank == row.rank else ""
+            rank = (
+                f"  {format_rank(row.rank, row.rank_of, row.ties, len(territory.communes))}"
+                if row.rank == row.rank
+                else ""
+            )
             print(f"  {row.name or row.code:<28.28} {row.vintage}  {value}{rank}", file=out)
 
 
-
 def build_parser():
-    parser = argparse.ArgumentParser(prog="portrait", description="Portraits de ville of a French département.")
+    parser = argparse.ArgumentParser(
+        prog="portrait", description="Portraits de ville of a French département."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("indicators", help="print every indicator of a département and its communes")
@@ -76,31 +99,56 @@ def build_parser():
 
     p = sub.add_parser("build", help="write the portraits (HTML, PDF, CSV) of a département")
     p.add_argument("--dept", required=True)
-    p.add_argument("--commune", action="append", help="only these communes (code or name, repeatable)")
+    p.add_argument(
+        "--commune", action="append", help="only these communes (code or name, repeatable)"
+    )
     p.add_argument("--out", default="site", help="output directory (default: ./site)")
-    p.add_argument("--format", default="html,pdf,csv", help="comma-separated subset of html,pdf,csv")
+    p.add_argument(
+        "--format", default="html,pdf,csv", help="comma-separated subset of html,pdf,csv"
+    )
     workers = p.add_mutually_exclusive_group()
-    workers.add_argument("--jobs", type=int, default=None, help="parallel processes (default: number of cores)")
-    workers.add_argument("--scheduler", metavar="ADDRESS",
-                   help="hand the communes to this Dask distributed scheduler (e.g. tcp://10.0.0.5:8786) instead of local processes")
-    p.add_argument("--tiles", metavar="URL", help="add an online tile layer to the web maps, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    workers.add_argument(
+        "--jobs", type=int, default=None, help="parallel processes (default: number of cores)"
+    )
+    workers.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="hand the communes to this Dask distributed scheduler (e.g. tcp://10.0.0.5:8786) instead of local processes",
+    )
+    p.add_argument(
+        "--tiles",
+        metavar="URL",
+        help="add an online tile layer to the web maps, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    )
     p.add_argument("--tiles-attribution", metavar="TEXT", help="attribution shown with --tiles")
-    p.add_argument("--pst", metavar="DIR", help="PST files directory (default: ./pst, else pst/ in the data directory)")
-    p.add_argument("--force", action="store_true", help="rebuild every portrait, even those whose inputs did not change")
-    p.add_argument("--group", action="append", metavar="CODE", help="build the portrait of this group of communes (repeatable)")
-    p.add_argument("--groups", nargs="?", const="", metavar="FILE",
-                   help="build every group's portrait; FILE declares other groups (default: the EPT of the département)")
+    p.add_argument(
+        "--pst",
+        metavar="DIR",
+        help="PST files directory (default: ./pst, else pst/ in the data directory)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild every portrait, even those whose inputs did not change",
+    )
+    p.add_argument(
+        "--group",
+        action="append",
+        metavar="CODE",
+        help="build the portrait of this group of communes (repeatable)",
+    )
+    p.add_argument(
+        "--groups",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="build every group's portrait; FILE declares other groups (default: the EPT of the département)",
+    )
     _add_data(p)
     p.set_defaults(func=lambda a: _build(a))
 
-    from portrait import pst
-
-    pst.register(sub)
-    from portrait import compare; compare.register(sub)  # noqa: E702
-    from portrait import dictionary; dictionary.register(sub)  # noqa: E702
-    from portrait import data_commands; data_commands.register(sub)  # noqa: E702
-    from portrait import pack; pack.register(sub)  # noqa: E702
-    from portrait import doctor; doctor.register(sub)  # noqa: E702
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
 
 
@@ -108,10 +156,16 @@ def _build(args):
     formats = {f.strip() for f in args.format.split(",") if f.strip()}
     unknown = formats - {"html", "pdf", "csv"}
     if unknown:
-        raise InputError(None, f"unknown format '{sorted(unknown)[0]}' (choose among html, pdf, csv)")
+        raise InputError(
+            None, f"unknown format '{sorted(unknown)[0]}' (choose among html, pdf, csv)"
+        )
     options = dict(
-        communes=args.commune, formats=formats, tiles=args.tiles, attribution=args.tiles_attribution,
-        groups=args.group or ("all" if args.groups is not None else None), groups_file=args.groups or None,
+        communes=args.commune,
+        formats=formats,
+        tiles=args.tiles,
+        attribution=args.tiles_attribution,
+        groups=args.group or ("all" if args.groups is not None else None),
+        groups_file=args.groups or None,
     )
     from portrait import freshness
 
@@ -125,8 +179,17 @@ def _build(args):
         return 0
     from portrait.pipeline import build
 
-    build(args.dept, out=args.out, data_dir=args.data, jobs=args.jobs, pst_dir=args.pst, force=args.force, key=key,
-          scheduler=args.scheduler, **options)
+    build(
+        args.dept,
+        out=args.out,
+        data_dir=args.data,
+        jobs=args.jobs,
+        pst_dir=args.pst,
+        force=args.force,
+        key=key,
+        scheduler=args.scheduler,
+        **options,
+    )
     return 0
 
 

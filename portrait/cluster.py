@@ -22,13 +22,18 @@ def connect(address):
         from distributed import Client
         from distributed.comm import get_address_host_port, parse_address
     except ImportError:
-        raise InputError(None, "--scheduler needs Dask distributed: pip install 'portrait[cluster]'") from None
+        raise InputError(
+            None, "--scheduler needs Dask distributed: pip install 'portrait[cluster]'"
+        ) from None
     try:  # a bad address fails here, before a client exists (a half-built client hangs 20 s on exit)
         get_address_host_port(address)
         if parse_address(address)[0] != "tcp":
             raise ValueError("only tcp:// addresses are supported")
     except ValueError as exc:
-        raise InputError(None, f"invalid Dask scheduler address '{address}' (expected e.g. tcp://10.0.0.5:8786): {exc}") from None
+        raise InputError(
+            None,
+            f"invalid Dask scheduler address '{address}' (expected e.g. tcp://10.0.0.5:8786): {exc}",
+        ) from None
     try:
         client = Client(address, timeout="10s", set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
@@ -43,8 +48,11 @@ def describe(address):
         try:
             client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS)
         except TimeoutError:
-            raise InputError(None, f"no worker is connected to the Dask scheduler at {address} after {WAIT_FOR_WORKERS} s: "
-                                   f"start some with `dask worker {address}`") from None
+            raise InputError(
+                None,
+                f"no worker is connected to the Dask scheduler at {address} after {WAIT_FOR_WORKERS} s: "
+                f"start some with `dask worker {address}`",
+            ) from None
         threads = client.nthreads()
         return f"{len(threads)} worker(s), {sum(threads.values())} thread(s)"
 
@@ -67,7 +75,10 @@ def build_communes(address, context, codes):
                 try:
                     yield future.result()
                 except (KilledWorker, CommClosedError, FutureCancelledError) as exc:
-                    raise InputError(None, f"the Dask cluster at {address} lost commune {code}: {type(exc).__name__}: {exc}") from None
+                    raise InputError(
+                        None,
+                        f"the Dask cluster at {address} lost commune {code}: {type(exc).__name__}: {exc}",
+                    ) from None
         finally:
             client.cancel(futures)
 
@@ -77,20 +88,37 @@ def _check_workers(client, context, fingerprint):
     marker = Path(context.out) / f".portrait-cluster-{secrets.token_hex(8)}"
     marker.write_text("portrait", encoding="utf-8")
     try:
-        seen = client.run(_worker_view, str(marker), sorted(map(str, [*context.pst_paths.values(), *context.observation_paths.values()])))
+        seen = client.run(
+            _worker_view,
+            str(marker),
+            sorted(map(str, [*context.pst_paths.values(), *context.observation_paths.values()])),
+        )
     finally:
         marker.unlink(missing_ok=True)
     for worker, (code, sees_out, missing) in sorted(seen.items()):
         if code != fingerprint:
-            raise InputError(None, f"the Dask worker {worker} runs other code or library versions than this build: restart the workers")
+            raise InputError(
+                None,
+                f"the Dask worker {worker} runs other code or library versions than this build: restart the workers",
+            )
         if not sees_out:
-            raise InputError(context.out, f"the Dask worker {worker} does not see this output directory: workers need it at the same path (a shared filesystem)")
+            raise InputError(
+                context.out,
+                f"the Dask worker {worker} does not see this output directory: workers need it at the same path (a shared filesystem)",
+            )
         if missing:
-            raise InputError(missing, f"the Dask worker {worker} does not see this PST file: workers need the PST directory at the same path")
+            raise InputError(
+                missing,
+                f"the Dask worker {worker} does not see this PST file: workers need the PST directory at the same path",
+            )
 
 
 def _worker_view(marker, files):
     """Run on each worker: its code fingerprint, whether it sees the marker, and the first file it cannot see."""
     from portrait.freshness import code_fingerprint
 
-    return code_fingerprint(), Path(marker).is_file(), next((f for f in files if not Path(f).is_file()), None)
+    return (
+        code_fingerprint(),
+        Path(marker).is_file(),
+        next((f for f in files if not Path(f).is_file()), None),
+    )

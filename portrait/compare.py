@@ -21,11 +21,17 @@ def _only_departement(data_dir):
 
     depts = {d for f in scan(find_data_dir(data_dir)) if f.kind == "commune" for d in f.depts}
     if len(depts) != 1:
-        raise InputError(None, "give --dept: the territories are names and the data covers " + (", ".join(sorted(depts)) or "no département"))
+        raise InputError(
+            None,
+            "give --dept: the territories are names and the data covers "
+            + (", ".join(sorted(depts)) or "no département"),
+        )
     return depts.pop()
 
 
-def compare_territories(a, b, dept=None, out="site", data_dir=None, groups_file=None, formats=("html", "pdf"), log=print):
+def compare_territories(
+    a, b, dept=None, out="site", data_dir=None, groups_file=None, formats=("html", "pdf"), log=print
+):
     """Write comparaison-<a>-<b>.html and .pdf; returns their paths."""
     import pandas as pd
 
@@ -37,7 +43,11 @@ def compare_territories(a, b, dept=None, out="site", data_dir=None, groups_file=
     from reports.model import slugify
     from reports.render import Renderer
 
-    dept = dept or next((dept_of(q) for q in (a, b) if str(q).isdigit() and len(str(q)) == 5), None) or _only_departement(data_dir)
+    dept = (
+        dept
+        or next((dept_of(q) for q in (a, b) if str(q).isdigit() and len(str(q)) == 5), None)
+        or _only_departement(data_dir)
+    )
     territory = load_territory(dept, data_dir)
     groups = load_groups(territory, groups_file)
     codes = [_resolve(territory, groups, q) for q in (a, b)]
@@ -48,20 +58,30 @@ def compare_territories(a, b, dept=None, out="site", data_dir=None, groups_file=
     chosen = [g for g in groups if g.code in codes]
     if chosen:
         grouped = group_territory(territory, chosen)
-        table = pd.concat([table, grouped.table[grouped.table["level"] == "commune"]], ignore_index=True)
+        table = pd.concat(
+            [table, grouped.table[grouped.table["level"] == "commune"]], ignore_index=True
+        )
         names.update({g.code: g.name for g in chosen})
-    comparison = compare(table, territory.catalogue, *codes, names, territory.name, format_date(dt.date.today()))
+    comparison = compare(
+        table, territory.catalogue, *codes, names, territory.name, format_date(dt.date.today())
+    )
     out = prepare_directory(out)
     stem = f"comparaison-{slugify(names[codes[0]])}-{slugify(names[codes[1]])}"
     renderer, written = Renderer(), []
     if "html" in formats:
         written.append(out / f"{stem}.html")
         write_atomic(written[-1], renderer.html("compare.html", asset_prefix="", c=comparison))
-        write_atomic(prepare_directory(out / "assets") / "portrait.css", (Path(__file__).parent.parent / "reports" / "static" / "portrait.css").read_bytes())
+        write_atomic(
+            prepare_directory(out / "assets") / "portrait.css",
+            (Path(__file__).parent.parent / "reports" / "static" / "portrait.css").read_bytes(),
+        )
     if "pdf" in formats:
         written.append(out / f"{stem}.pdf")
         write_atomic(written[-1], renderer.pdf("compare.html", {}, c=comparison))
-    log(f"Comparaison de {names[codes[0]]} et {names[codes[1]]} ({len(comparison.rows)} indicateurs) : " + ", ".join(str(p) for p in written))
+    log(
+        f"Comparaison de {names[codes[0]]} et {names[codes[1]]} ({len(comparison.rows)} indicateurs) : "
+        + ", ".join(str(p) for p in written)
+    )
     return written
 
 
@@ -71,6 +91,16 @@ def register(subparsers):
     p.add_argument("b", metavar="B")
     p.add_argument("--dept", help="département code (default: from a commune code)")
     p.add_argument("--out", default="site", help="output directory (default: ./site)")
-    p.add_argument("--groups", metavar="FILE", help="groups file (default: the EPT of the département)")
-    p.add_argument("--data", metavar="DIR", help="data directory (default: $PORTRAIT_DATA, else ../shared/data)")
-    p.set_defaults(func=lambda args: compare_territories(args.a, args.b, args.dept, args.out, args.data, args.groups) and 0)
+    p.add_argument(
+        "--groups", metavar="FILE", help="groups file (default: the EPT of the département)"
+    )
+    p.add_argument(
+        "--data",
+        metavar="DIR",
+        help="data directory (default: $PORTRAIT_DATA, else ../shared/data)",
+    )
+    p.set_defaults(
+        func=lambda args: (
+            compare_territories(args.a, args.b, args.dept, args.out, args.data, args.groups) and 0
+        )
+    )

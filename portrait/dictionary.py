@@ -22,10 +22,31 @@ POLARITY_LABELS = {
     "higher_is_better": "plus élevé = plus favorable",
     "neutral": "neutre (ni favorable ni défavorable)",
 }
-FIELDS = ("id", "label", "theme", "definition", "formulas", "unit", "polarity", "sources", "vintages", "aggregation", "licence")
+FIELDS = (
+    "id",
+    "label",
+    "theme",
+    "definition",
+    "formulas",
+    "unit",
+    "polarity",
+    "sources",
+    "vintages",
+    "aggregation",
+    "licence",
+)
 HEADERS = {
-    "id": "Identifiant", "label": "Indicateur", "theme": "Thème", "definition": "Définition", "formulas": "Formule par millésime",
-    "unit": "Unité", "polarity": "Sens", "sources": "Sources", "vintages": "Millésimes", "aggregation": "Agrégation", "licence": "Licence",
+    "id": "Identifiant",
+    "label": "Indicateur",
+    "theme": "Thème",
+    "definition": "Définition",
+    "formulas": "Formule par millésime",
+    "unit": "Unité",
+    "polarity": "Sens",
+    "sources": "Sources",
+    "vintages": "Millésimes",
+    "aggregation": "Agrégation",
+    "licence": "Licence",
 }
 
 
@@ -46,7 +67,10 @@ class Entry:
     licence: str
 
     def formula_lines(self):
-        return [f"{vintage} : {text} ({source})" if source else f"{vintage} : {text}" for vintage, text, source in self.formulas]
+        return [
+            f"{vintage} : {text} ({source})" if source else f"{vintage} : {text}"
+            for vintage, text, source in self.formulas
+        ]
 
     def text(self, name):
         """A field as one line of text (lists joined with ' ; ')."""
@@ -67,13 +91,24 @@ def _formulas(indicator, catalogue):
     other indicators. An older-style `evolution` without derivations is spelt out here.
     """
     rows = [(f.vintage, f.display, (f.source,)) for f in getattr(indicator, "formulas", None) or ()]
-    rows += [(d.vintage, d.display, tuple(d.sources)) for d in getattr(indicator, "derivations", None) or ()]
+    rows += [
+        (d.vintage, d.display, tuple(d.sources))
+        for d in getattr(indicator, "derivations", None) or ()
+    ]
     spec = getattr(indicator, "evolution", None)
     if not rows and spec:
         base = catalogue[spec["of"]]
         start, end = f"{base.id} ({spec['from']})", f"{base.id} ({spec['to']})"
-        text = f"{end} − {start}" if getattr(base, "is_rate", False) else f"({end} / {start} − 1) × 100"
-        families = tuple(dict.fromkeys(f.source for f in base.formulas if f.vintage in (spec["from"], spec["to"])))
+        text = (
+            f"{end} − {start}"
+            if getattr(base, "is_rate", False)
+            else f"({end} / {start} − 1) × 100"
+        )
+        families = tuple(
+            dict.fromkeys(
+                f.source for f in base.formulas if f.vintage in (spec["from"], spec["to"])
+            )
+        )
         rows = [(spec["to"], text, families)]
     return rows, tuple(dict.fromkeys(family for _, _, families in rows for family in families))
 
@@ -84,24 +119,33 @@ def entries(catalogue):
     items = []
     for indicator in catalogue:
         formulas, families = _formulas(indicator, catalogue)
-        vintages = getattr(indicator, "vintages", None) or tuple(sorted({v for v, _, _ in formulas}, reverse=True))
+        vintages = getattr(indicator, "vintages", None) or tuple(
+            sorted({v for v, _, _ in formulas}, reverse=True)
+        )
         theme = getattr(indicator, "theme", "")
         polarity = getattr(indicator, "polarity", "")
-        items.append(Entry(
-            id=indicator.id,
-            label=getattr(indicator, "label", indicator.id),
-            theme=themes.get(theme, theme),
-            definition=" ".join(str(getattr(indicator, "definition", "")).split()),
-            formulas=tuple((v, text, " + ".join(_meta(f, "short") for f in fams)) for v, text, fams in formulas),
-            unit=getattr(indicator, "unit", ""),
-            polarity=POLARITY_LABELS.get(polarity, polarity),
-            sources=tuple(_meta(family, "title") for family in families),
-            vintages=tuple(vintages),
-            aggregation=getattr(indicator, "aggregation", ""),
-            licence=" ; ".join(dict.fromkeys(_meta(family, "licence") for family in families)),
-        ))
+        items.append(
+            Entry(
+                id=indicator.id,
+                label=getattr(indicator, "label", indicator.id),
+                theme=themes.get(theme, theme),
+                definition=" ".join(str(getattr(indicator, "definition", "")).split()),
+                formulas=tuple(
+                    (v, text, " + ".join(_meta(f, "short") for f in fams))
+                    for v, text, fams in formulas
+                ),
+                unit=getattr(indicator, "unit", ""),
+                polarity=POLARITY_LABELS.get(polarity, polarity),
+                sources=tuple(_meta(family, "title") for family in families),
+                vintages=tuple(vintages),
+                aggregation=getattr(indicator, "aggregation", ""),
+                licence=" ; ".join(dict.fromkeys(_meta(family, "licence") for family in families)),
+            )
+        )
     order = {label: n for n, label in enumerate(themes.values())}
-    return sorted(items, key=lambda e: order.get(e.theme, len(order)))  # stable: declaration order within a theme
+    return sorted(
+        items, key=lambda e: order.get(e.theme, len(order))
+    )  # stable: declaration order within a theme
 
 
 def _by_theme(items):
@@ -112,6 +156,7 @@ def _by_theme(items):
 
 
 # ---------------------------------------------------------------- Markdown
+
 
 def _md(text):
     """Free text inside Markdown: characters that would format or break it are escaped."""
@@ -124,15 +169,31 @@ def _md_code(text):
 
 
 def to_markdown(items):
-    lines = ["# Dictionnaire des indicateurs", "", f"{len(items)} indicateurs, générés depuis le catalogue par `portrait catalogue`.", ""]
+    lines = [
+        "# Dictionnaire des indicateurs",
+        "",
+        f"{len(items)} indicateurs, générés depuis le catalogue par `portrait catalogue`.",
+        "",
+    ]
     for theme, group in _by_theme(items).items():
         lines += [f"## {_md(theme)}", ""]
         for e in group:
             lines += [f"### {_md(e.label)} ({_md_code(e.id)})", "", _md(e.definition), ""]
-            lines += [f"- **Unité** : {_md(e.unit)}", f"- **Sens** : {_md(e.polarity)}", f"- **Millésimes** : {', '.join(map(str, e.vintages))}"]
+            lines += [
+                f"- **Unité** : {_md(e.unit)}",
+                f"- **Sens** : {_md(e.polarity)}",
+                f"- **Millésimes** : {', '.join(map(str, e.vintages))}",
+            ]
             lines.append("- **Formule par millésime** :")
-            lines += [f"  - {v} : {_md_code(text)} ({_md(source)})" for v, text, source in e.formulas]
-            lines += [f"- **Sources** : {_md(' ; '.join(e.sources))}", f"- **Agrégation** : {_md(e.aggregation)}", f"- **Licence** : {_md(e.licence)}", ""]
+            lines += [
+                f"  - {v} : {_md_code(text)} ({_md(source)})" for v, text, source in e.formulas
+            ]
+            lines += [
+                f"- **Sources** : {_md(' ; '.join(e.sources))}",
+                f"- **Agrégation** : {_md(e.aggregation)}",
+                f"- **Licence** : {_md(e.licence)}",
+                "",
+            ]
     return "\n".join(lines)
 
 
@@ -151,13 +212,25 @@ ul { margin: 0; padding-left: 1.1rem; }
 .wrap { overflow-x: auto; }
 @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } tr { break-inside: avoid; } }
 """
-COLUMNS = ("definition", "formulas", "unit", "polarity", "vintages", "sources", "aggregation", "licence")
+COLUMNS = (
+    "definition",
+    "formulas",
+    "unit",
+    "polarity",
+    "vintages",
+    "sources",
+    "aggregation",
+    "licence",
+)
 
 
 def _cell(entry, name):
     esc = html.escape
     if name == "formulas":
-        items = "".join(f"<li>{v} : <code>{esc(text)}</code> ({esc(source)})</li>" for v, text, source in entry.formulas)
+        items = "".join(
+            f"<li>{v} : <code>{esc(text)}</code> ({esc(source)})</li>"
+            for v, text, source in entry.formulas
+        )
         return f"<ul>{items}</ul>"
     if name == "sources":
         return "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in entry.sources) + "</ul>"
@@ -167,26 +240,44 @@ def _cell(entry, name):
 def to_html(items):
     esc = html.escape
     parts = [
-        "<!DOCTYPE html>", '<html lang="fr">', "<head>", '<meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        '<html lang="fr">',
+        "<head>",
+        '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>Dictionnaire des indicateurs</title>", f"<style>{STYLE}</style>", "</head>", "<body>", "<main>",
+        "<title>Dictionnaire des indicateurs</title>",
+        f"<style>{STYLE}</style>",
+        "</head>",
+        "<body>",
+        "<main>",
         "<h1>Dictionnaire des indicateurs</h1>",
         f"<p>{len(items)} indicateurs. Pour chacun : sa définition, sa formule pour chaque millésime, son unité, "
         "le sens de lecture, ses sources, la règle d'agrégation et la licence des données.</p>",
     ]
     head = "".join(f'<th scope="col">{esc(HEADERS[n])}</th>' for n in ("label", *COLUMNS))
     for n, (theme, group) in enumerate(_by_theme(items).items(), 1):
-        parts += [f'<section aria-labelledby="theme-{n}">', f'<h2 id="theme-{n}">{esc(theme)}</h2>', '<div class="wrap"><table>']
-        parts += [f"<caption>{esc(theme)} : {len(group)} indicateur(s)</caption>", f"<thead><tr>{head}</tr></thead>", "<tbody>"]
+        parts += [
+            f'<section aria-labelledby="theme-{n}">',
+            f'<h2 id="theme-{n}">{esc(theme)}</h2>',
+            '<div class="wrap"><table>',
+        ]
+        parts += [
+            f"<caption>{esc(theme)} : {len(group)} indicateur(s)</caption>",
+            f"<thead><tr>{head}</tr></thead>",
+            "<tbody>",
+        ]
         for e in group:
             cells = "".join(f"<td>{_cell(e, name)}</td>" for name in COLUMNS)
-            parts.append(f'<tr id="{esc(e.id)}"><th scope="row"><strong>{esc(e.label)}</strong><code>{esc(e.id)}</code></th>{cells}</tr>')
+            parts.append(
+                f'<tr id="{esc(e.id)}"><th scope="row"><strong>{esc(e.label)}</strong><code>{esc(e.id)}</code></th>{cells}</tr>'
+            )
         parts += ["</tbody>", "</table></div>", "</section>"]
     parts += ["</main>", "</body>", "</html>", ""]
     return "\n".join(parts)
 
 
 # ---------------------------------------------------------------- CSV
+
 
 def to_csv(items):
     out = io.StringIO()
@@ -209,6 +300,7 @@ def dictionary(catalogue, fmt="md"):
 
 # ---------------------------------------------------------------- command line
 
+
 def cmd_catalogue(args):
     from indicators.catalogue import load_catalogue
     from portrait.files import write_atomic
@@ -223,19 +315,35 @@ def cmd_catalogue(args):
         write_atomic(out, text)
     except OSError as exc:
         raise InputError(out, f"cannot write the dictionary ({exc.strerror})") from None
-    print(f"Écrit : {out} ({sum(1 for _ in catalogue)} indicateurs, format {args.format})", file=sys.stderr)
+    print(
+        f"Écrit : {out} ({sum(1 for _ in catalogue)} indicateurs, format {args.format})",
+        file=sys.stderr,
+    )
     return 0
 
 
 def add_catalogue_option(parser):
-    parser.add_argument("--catalogue", metavar="FILE", help="catalogue YAML (default: the shipped indicators/data/catalogue.yaml)")
+    parser.add_argument(
+        "--catalogue",
+        metavar="FILE",
+        help="catalogue YAML (default: the shipped indicators/data/catalogue.yaml)",
+    )
 
 
 def register(subparsers):
     """Add `catalogue` to the `portrait` command's sub-commands."""
-    p = subparsers.add_parser("catalogue", help="print the indicator dictionary (Markdown, HTML page or CSV)")
-    p.add_argument("--format", choices=FORMATS, default="md", help="md (default), html (a standalone page) or csv")
-    p.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of standard output")
+    p = subparsers.add_parser(
+        "catalogue", help="print the indicator dictionary (Markdown, HTML page or CSV)"
+    )
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="md",
+        help="md (default), html (a standalone page) or csv",
+    )
+    p.add_argument(
+        "--out", metavar="FILE", help="write to FILE (atomically) instead of standard output"
+    )
     add_catalogue_option(p)
     p.set_defaults(func=cmd_catalogue)
     return p

@@ -18,7 +18,11 @@ from geodata.errors import InputError
 
 FRENCH_GLYPHS = ":charset=e9 153 20ac"  # é, œ, €
 PREFERRED_FONT = "DejaVu Sans"  # the stylesheets' first choice
-LIBRARIES = (("pango-1.0", "libpango-1.0-0"), ("pangoft2-1.0", "libpangoft2-1.0-0"), ("harfbuzz-subset", "libharfbuzz-subset0"))
+LIBRARIES = (
+    ("pango-1.0", "libpango-1.0-0"),
+    ("pangoft2-1.0", "libpangoft2-1.0-0"),
+    ("harfbuzz-subset", "libharfbuzz-subset0"),
+)
 
 
 @dataclass
@@ -32,7 +36,9 @@ class Check:
 
 def python_version():
     version = ".".join(map(str, sys.version_info[:3]))
-    return Check("Python ≥ 3.10", sys.version_info >= (3, 10), version, "install Python 3.10 or later")
+    return Check(
+        "Python ≥ 3.10", sys.version_info >= (3, 10), version, "install Python 3.10 or later"
+    )
 
 
 def shared_libraries():
@@ -40,7 +46,14 @@ def shared_libraries():
     checks = []
     for library, package in LIBRARIES:
         found = ctypes.util.find_library(library)
-        checks.append(Check(f"library {library}", found is not None, found or "not found", f"apt-get install {package}"))
+        checks.append(
+            Check(
+                f"library {library}",
+                found is not None,
+                found or "not found",
+                f"apt-get install {package}",
+            )
+        )
     return checks
 
 
@@ -50,19 +63,39 @@ def weasyprint():
         import weasyprint as wp
 
         pdf = wp.HTML(string="<p>Portrait de ville : é œ €</p>").write_pdf()
-    except Exception as exc:  # OSError from a missing library, ImportError, anything the chain raises
+    except (
+        Exception
+    ) as exc:  # OSError from a missing library, ImportError, anything the chain raises
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        return Check("weasyprint", False, first, "pip install -e . ; apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0")
-    return Check("weasyprint", pdf.startswith(b"%PDF"), f"{wp.__version__}, test PDF of {len(pdf)} bytes", "reinstall weasyprint")
+        return Check(
+            "weasyprint",
+            False,
+            first,
+            "pip install -e . ; apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0",
+        )
+    return Check(
+        "weasyprint",
+        pdf.startswith(b"%PDF"),
+        f"{wp.__version__}, test PDF of {len(pdf)} bytes",
+        "reinstall weasyprint",
+    )
 
 
 def fonts():
     fix = "apt-get install fontconfig fonts-dejavu-core"
     if shutil.which("fc-list") is None:
         return Check("fonts with é, œ, €", False, "fc-list not found", fix)
-    listed = subprocess.run(["fc-list", FRENCH_GLYPHS, "family"], capture_output=True, text=True, timeout=60).stdout
-    families = sorted({name.strip() for line in listed.splitlines() for name in line.split(",") if name.strip()})
-    found = f"{PREFERRED_FONT} and {len(families) - 1} other(s)" if PREFERRED_FONT in families else ", ".join(families[:4]) or "none"
+    listed = subprocess.run(
+        ["fc-list", FRENCH_GLYPHS, "family"], capture_output=True, text=True, timeout=60
+    ).stdout
+    families = sorted(
+        {name.strip() for line in listed.splitlines() for name in line.split(",") if name.strip()}
+    )
+    found = (
+        f"{PREFERRED_FONT} and {len(families) - 1} other(s)"
+        if PREFERRED_FONT in families
+        else ", ".join(families[:4]) or "none"
+    )
     return Check("fonts with é, œ, €", PREFERRED_FONT in families, found, fix)
 
 
@@ -77,19 +110,41 @@ def write_access(directory):
         ok, found = True, f"{target}" + ("" if existing == target else f" (created in {existing})")
     except OSError as exc:
         ok, found = False, f"{existing}: {exc.strerror}"
-    return Check("write access", ok, found, "choose a writable directory with --out, or change its permissions")
+    return Check(
+        "write access",
+        ok,
+        found,
+        "choose a writable directory with --out, or change its permissions",
+    )
 
 
 def program(name, candidates, purpose, fix):
     found = next((shutil.which(c) for c in candidates if shutil.which(c)), None)
-    return Check(f"{name} (optional: {purpose})", found is not None, found or "not found", fix, required=False)
+    return Check(
+        f"{name} (optional: {purpose})",
+        found is not None,
+        found or "not found",
+        fix,
+        required=False,
+    )
 
 
 def environment(out):
     return [
-        python_version(), weasyprint(), *shared_libraries(), fonts(), write_access(out),
-        program("chromium", ("chromium", "chromium-browser", "google-chrome"), "web-map tests", "apt-get install chromium"),
-        program("pdftoppm", ("pdftoppm",), "PDF previews in tests", "apt-get install poppler-utils"),
+        python_version(),
+        weasyprint(),
+        *shared_libraries(),
+        fonts(),
+        write_access(out),
+        program(
+            "chromium",
+            ("chromium", "chromium-browser", "google-chrome"),
+            "web-map tests",
+            "apt-get install chromium",
+        ),
+        program(
+            "pdftoppm", ("pdftoppm",), "PDF previews in tests", "apt-get install poppler-utils"
+        ),
     ]
 
 
@@ -100,14 +155,33 @@ def data(data_dir):
     try:
         inv = inventory(data_dir)
     except InputError as exc:
-        return [Check("data directory", False, str(exc), "pass --data DIR or set PORTRAIT_DATA; fix or remove the file named")], None
+        return [
+            Check(
+                "data directory",
+                False,
+                str(exc),
+                "pass --data DIR or set PORTRAIT_DATA; fix or remove the file named",
+            )
+        ], None
     tables = [f for f in inv.files if f.family != BOUNDARIES]
-    communes = [str(f.path) for f in inv.files if f.family == BOUNDARIES and f.level.startswith("communes")]
+    communes = [
+        str(f.path) for f in inv.files if f.family == BOUNDARIES and f.level.startswith("communes")
+    ]
     fetch = f"`portrait data fetch --dest {inv.data_dir}`, or copy the files into it"
     return [
         Check("data directory", True, str(inv.data_dir)),
-        Check("statistics tables", bool(tables), f"{len(tables)} file(s) recognised", f"add INSEE tables: {fetch}"),
-        Check("commune boundaries", bool(communes), ", ".join(communes) or "none", f"add the IGN commune boundaries: {fetch}"),
+        Check(
+            "statistics tables",
+            bool(tables),
+            f"{len(tables)} file(s) recognised",
+            f"add INSEE tables: {fetch}",
+        ),
+        Check(
+            "commune boundaries",
+            bool(communes),
+            ", ".join(communes) or "none",
+            f"add the IGN commune boundaries: {fetch}",
+        ),
         unavailable_indicators(inv),
     ], inv
 
@@ -124,8 +198,17 @@ def unavailable_indicators(inv):
     found = f"{total - len(inv.unavailable)} of {total} fed by a file"
     if inv.unavailable:
         found += f"; unavailable: {', '.join(inv.unavailable)}"
-    fixes = [f"add {source_meta()[source]['short']} {vintage} for {', '.join(ids)}" for (source, vintage), ids in sorted(wanted.items())]
-    return Check("indicators", not inv.unavailable, found, "; ".join(fixes) or "see the inventory above", required=False)
+    fixes = [
+        f"add {source_meta()[source]['short']} {vintage} for {', '.join(ids)}"
+        for (source, vintage), ids in sorted(wanted.items())
+    ]
+    return Check(
+        "indicators",
+        not inv.unavailable,
+        found,
+        "; ".join(fixes) or "see the inventory above",
+        required=False,
+    )
 
 
 def report(checks):
@@ -149,14 +232,30 @@ def cmd_doctor(args):
         print(render(inv))
     print("\n".join(report(checks)))
     failed = [c for c in checks if c.required and not c.ok]
-    print(f"\n{len(failed)} required check(s) failed: do what the → lines say." if failed else "\nAll required checks pass.")
+    print(
+        f"\n{len(failed)} required check(s) failed: do what the → lines say."
+        if failed
+        else "\nAll required checks pass."
+    )
     return 1 if failed else 0
 
 
 def register(subparsers):
     """Add `doctor` to the `portrait` command's sub-commands."""
-    parser = subparsers.add_parser("doctor", help="check this machine and the data directory, and say how to fix what is missing")
-    parser.add_argument("--data", metavar="DIR", help="data directory (default: $PORTRAIT_DATA, else ../shared/data)")
-    parser.add_argument("--out", metavar="DIR", default=".", help="output directory whose write access to check (default: .)")
+    parser = subparsers.add_parser(
+        "doctor",
+        help="check this machine and the data directory, and say how to fix what is missing",
+    )
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        help="data directory (default: $PORTRAIT_DATA, else ../shared/data)",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        default=".",
+        help="output directory whose write access to check (default: .)",
+    )
     parser.set_defaults(func=cmd_doctor)
     return parser

@@ -35,7 +35,13 @@ ARCHIVES = ("zip", "plain")
 CHUNK = 1 << 16
 TIMEOUT = 60
 USER_AGENT = "portrait-data-fetch/0.1"
-NETWORK_ERRORS = (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, http.client.HTTPException)
+NETWORK_ERRORS = (
+    urllib.error.URLError,
+    socket.timeout,
+    TimeoutError,
+    ConnectionError,
+    http.client.HTTPException,
+)
 
 
 @dataclass(frozen=True)
@@ -61,12 +67,19 @@ def _entry(raw, n, path):
     where = f"download {n + 1} ({raw.get('id', '?') if isinstance(raw, dict) else '?'})"
     if not isinstance(raw, dict):
         raise InputError(path, f"{where}: expected a mapping")
-    missing = [k for k in ("id", "family", "vintage", "url", "archive", "files", "licence") if raw.get(k) in (None, "", [])]
+    missing = [
+        k
+        for k in ("id", "family", "vintage", "url", "archive", "files", "licence")
+        if raw.get(k) in (None, "", [])
+    ]
     if missing:
         raise InputError(path, f"{where}: missing {missing[0]}")
     if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", str(raw["id"])):
         raise InputError(path, f"{where}: id must be lower case letters, digits, '-', '_' or '.'")
-    if urlparse(str(raw["url"])).scheme not in ("http", "https") or not PurePosixPath(urlparse(str(raw["url"])).path).name:
+    if (
+        urlparse(str(raw["url"])).scheme not in ("http", "https")
+        or not PurePosixPath(urlparse(str(raw["url"])).path).name
+    ):
         raise InputError(path, f"{where}: url must be an http(s) address ending with a file name")
     if raw["archive"] not in ARCHIVES:
         raise InputError(path, f"{where}: archive must be one of {', '.join(ARCHIVES)}")
@@ -77,13 +90,27 @@ def _entry(raw, n, path):
         raise InputError(path, f"{where}: a plain download gives exactly one file")
     checksum = raw.get("sha256")
     if checksum is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", str(checksum)):
-        raise InputError(path, f"{where}: sha256 must be 64 hexadecimal digits, or null while unknown")
+        raise InputError(
+            path, f"{where}: sha256 must be 64 hexadecimal digits, or null while unknown"
+        )
     spec = raw.get("filter") or {}
-    if spec and (not isinstance(spec, dict) or not spec.get("column") or not set(spec.get("files") or []) <= set(files)):
+    if spec and (
+        not isinstance(spec, dict)
+        or not spec.get("column")
+        or not set(spec.get("files") or []) <= set(files)
+    ):
         raise InputError(path, f"{where}: filter needs a column and files among the entry's files")
     return Download(
-        str(raw["id"]), str(raw["family"]), int(raw["vintage"]), str(raw["url"]), raw["archive"], tuple(files),
-        checksum.lower() if checksum else None, str(raw["licence"]), spec.get("column"), tuple(spec.get("files") or ()),
+        str(raw["id"]),
+        str(raw["family"]),
+        int(raw["vintage"]),
+        str(raw["url"]),
+        raw["archive"],
+        tuple(files),
+        checksum.lower() if checksum else None,
+        str(raw["licence"]),
+        spec.get("column"),
+        tuple(spec.get("files") or ()),
     )
 
 
@@ -96,7 +123,7 @@ def load_downloads(path=None):
         raise InputError(path, f"cannot read the downloads file ({exc.strerror})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise InputError(path, f"{'line %d: ' % (mark.line + 1) if mark else ''}invalid YAML") from None
+        raise InputError(path, f"{f'line {mark.line + 1}: ' if mark else ''}invalid YAML") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("downloads"), list):
         raise InputError(path, "a downloads file holds a list under 'downloads'")
     entries = [_entry(item, n, path) for n, item in enumerate(raw["downloads"])]
@@ -110,10 +137,16 @@ def load_downloads(path=None):
 def _safe_name(name):
     """True for a relative path that stays inside the directory it is unpacked into."""
     path = PurePosixPath(name.replace("\\", "/"))
-    return bool(name) and not path.is_absolute() and ".." not in path.parts and not re.match(r"^[A-Za-z]:", name)
+    return (
+        bool(name)
+        and not path.is_absolute()
+        and ".." not in path.parts
+        and not re.match(r"^[A-Za-z]:", name)
+    )
 
 
 # ---------------------------------------------------------------- transfer
+
 
 def _host(url):
     return urlparse(url).netloc or url
@@ -121,7 +154,10 @@ def _host(url):
 
 def _unreachable(url, exc):
     reason = getattr(exc, "reason", None) or exc
-    return InputError(None, f"cannot reach {_host(url)}: {reason} ; use --mirror DIR_OR_URL to fetch from a local copy")
+    return InputError(
+        None,
+        f"cannot reach {_host(url)}: {reason} ; use --mirror DIR_OR_URL to fetch from a local copy",
+    )
 
 
 def _open_http(url, offset, timeout):
@@ -130,7 +166,9 @@ def _open_http(url, offset, timeout):
     if offset:
         headers["Range"] = f"bytes={offset}-"
     try:
-        response = urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout)
+        response = urllib.request.urlopen(
+            urllib.request.Request(url, headers=headers), timeout=timeout
+        )
     except urllib.error.HTTPError as exc:
         exc.close()
         if exc.code == 416 and offset:  # the .part is as long as the file, or longer: start again
@@ -150,9 +188,12 @@ def _open_http(url, offset, timeout):
 
 def _open_local(path, offset):
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb")  # noqa: SIM115 - the caller reads and closes it
     except FileNotFoundError:
-        raise InputError(path, "not in the mirror directory (it holds the publishers' files under their own names)") from None
+        raise InputError(
+            path,
+            "not in the mirror directory (it holds the publishers' files under their own names)",
+        ) from None
     except OSError as exc:
         raise InputError(path, f"cannot read ({exc.strerror})") from None
     total = os.fstat(handle.fileno()).st_size
@@ -178,7 +219,17 @@ def _transfer(source, part, timeout):
     else:
         stream, offset, total = _open_http(source, offset, timeout)
     received, interrupted = offset, False
-    bar = tqdm(total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024, desc=part.name[:-5], file=sys.stderr, disable=None, leave=False)
+    bar = tqdm(
+        total=total,
+        initial=offset,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        desc=part.name[:-5],
+        file=sys.stderr,
+        disable=None,
+        leave=False,
+    )
     with bar, stream, open(part, "ab" if offset else "wb") as out:
         while True:
             try:
@@ -196,11 +247,15 @@ def _transfer(source, part, timeout):
             bar.update(len(chunk))
     if interrupted or (total is not None and received != total):
         of = f" of {total}" if total is not None else ""
-        raise InputError(part, f"transfer interrupted after {received}{of} bytes; run the command again to resume")
+        raise InputError(
+            part,
+            f"transfer interrupted after {received}{of} bytes; run the command again to resume",
+        )
     return offset
 
 
 # ---------------------------------------------------------------- installing the files
+
 
 def _code(text):
     """A commune or IRIS code as written in a CSV field, with a dropped leading zero restored."""
@@ -247,18 +302,30 @@ def _unpack(entry, archive, folder, dept):
     try:
         zf = zipfile.ZipFile(archive)
     except zipfile.BadZipFile:
-        raise InputError(archive, "not a zip archive (the server may have sent an error page)") from None
+        raise InputError(
+            archive, "not a zip archive (the server may have sent an error page)"
+        ) from None
     with zf:
         unsafe = next((m.filename for m in zf.infolist() if not _safe_name(m.filename)), None)
         if unsafe:
-            raise InputError(archive, f"refused: the archive holds a member outside its folder ({unsafe})")
+            raise InputError(
+                archive, f"refused: the archive holds a member outside its folder ({unsafe})"
+            )
         members = {PurePosixPath(m.filename).name: m for m in zf.infolist() if not m.is_dir()}
         absent = [f for f in entry.files if f not in members]
         if absent:
-            raise InputError(archive, f"no file {absent[0]} in the archive (it holds {', '.join(sorted(members)[:6])})")
+            raise InputError(
+                archive,
+                f"no file {absent[0]} in the archive (it holds {', '.join(sorted(members)[:6])})",
+            )
         for name in entry.files:
             with zf.open(members[name]) as stream:
-                _install(stream, folder / name, dept, entry.filter_column if name in entry.filter_files else None)
+                _install(
+                    stream,
+                    folder / name,
+                    dept,
+                    entry.filter_column if name in entry.filter_files else None,
+                )
 
 
 def _complete(entry, folder):
@@ -281,14 +348,22 @@ def fetch_one(entry, dest, mirror=None, dept=None, log=print, timeout=TIMEOUT):
         actual = file_digest(part)
         if actual != entry.sha256:
             part.unlink(missing_ok=True)
-            raise InputError(dest / entry.name, f"checksum mismatch: expected sha256 {entry.sha256}, got {actual}; the download was deleted")
+            raise InputError(
+                dest / entry.name,
+                f"checksum mismatch: expected sha256 {entry.sha256}, got {actual}; the download was deleted",
+            )
     size = part.stat().st_size
     try:
         if entry.archive == "zip":
             _unpack(entry, part, folder, dept)
         else:
             with open(part, "rb") as stream:
-                _install(stream, targets[0], dept, entry.filter_column if entry.files[0] in entry.filter_files else None)
+                _install(
+                    stream,
+                    targets[0],
+                    dept,
+                    entry.filter_column if entry.files[0] in entry.filter_files else None,
+                )
     except InputError:
         part.unlink()  # complete but unusable: resuming it would only give the same file
         raise
@@ -310,24 +385,41 @@ def fetch(downloads=None, dest="data", mirror=None, dept=None, log=print, timeou
     if dept is not None:
         dept = str(dept).strip().upper()
         if dept not in departements().index:
-            raise InputError(None, f"unknown département code '{dept}' (expected a code such as 93, 2A or 974)")
-    if mirror and not re.match(r"^[a-z][a-z0-9+.-]*://", str(mirror), re.I) and not Path(mirror).is_dir():
+            raise InputError(
+                None, f"unknown département code '{dept}' (expected a code such as 93, 2A or 974)"
+            )
+    if (
+        mirror
+        and not re.match(r"^[a-z][a-z0-9+.-]*://", str(mirror), re.I)
+        and not Path(mirror).is_dir()
+    ):
         raise InputError(mirror, "mirror directory does not exist")
     dest = Path(dest)
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(dest, f"cannot create the destination directory ({exc.strerror})") from None
+        raise InputError(
+            dest, f"cannot create the destination directory ({exc.strerror})"
+        ) from None
     where = f"depuis {mirror}" if mirror else "depuis les sites des producteurs"
-    log(f"Téléchargement de {len(entries)} source(s) {where} vers {dest}" + (f", lignes du département {dept}" if dept else ""))
+    log(
+        f"Téléchargement de {len(entries)} source(s) {where} vers {dest}"
+        + (f", lignes du département {dept}" if dept else "")
+    )
     written = []
     for entry in entries:
         try:
             written += fetch_one(entry, dest, mirror, dept, log, timeout)
         except OSError as exc:  # network errors are InputErrors by now: this is the local disk
-            raise InputError(exc.filename or dest, f"cannot write ({exc.strerror or exc})") from None
-    log(f"Terminé : {len(written)} fichier(s) dans {dest}. Vérifiez avec `portrait data info --data {dest}`.")
+            raise InputError(
+                exc.filename or dest, f"cannot write ({exc.strerror or exc})"
+            ) from None
+    log(
+        f"Terminé : {len(written)} fichier(s) dans {dest}. Vérifiez avec `portrait data info --data {dest}`."
+    )
     if dept:
-        log(f"Attention : ces tables ne gardent que les communes du {dept} ; les valeurs de la région et de la France "
-            "calculées en sommant les communes n'y sont pas fiables, seules les lignes officielles (DEP, REG, METRO) le sont.")
+        log(
+            f"Attention : ces tables ne gardent que les communes du {dept} ; les valeurs de la région et de la France "
+            "calculées en sommant les communes n'y sont pas fiables, seules les lignes officielles (DEP, REG, METRO) le sont."
+        )
     return written

@@ -16,7 +16,9 @@ def write_atomic(path, data):
     """Write bytes or text so that readers see the old file or the new one, never half of one."""
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -38,9 +40,14 @@ def prepare_directory(path):
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(path, f"cannot create output directory ({exc.strerror}): choose another --out") from None
+        raise InputError(
+            path, f"cannot create output directory ({exc.strerror}): choose another --out"
+        ) from None
     if not os.access(path, os.W_OK | os.X_OK):
-        raise InputError(path, "output directory is not writable: choose another --out, or change its permissions")
+        raise InputError(
+            path,
+            "output directory is not writable: choose another --out, or change its permissions",
+        )
     remove_stale_temporaries(path)
     return path
 

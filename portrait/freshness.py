@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
-from functools import lru_cache
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -24,8 +24,25 @@ MANIFEST = ".portrait-site.json"
 PACKAGES = ("geodata", "indicators", "reports", "portrait")
 CODE_SUFFIXES = {".py", ".yaml", ".html", ".css", ".js", ".csv", ".json"}
 KEPT_ENTRIES = 8  # option sets remembered per output directory (e.g. communes, then --groups)
-STACK = ("weasyprint", "pydyf", "matplotlib", "pillow", "folium", "xstatic-leaflet", "jinja2", "numpy", "pandas", "pyarrow",
-         "geopandas", "pyogrio", "shapely", "pyproj", "mapclassify", "scikit-learn", "babel")
+STACK = (
+    "weasyprint",
+    "pydyf",
+    "matplotlib",
+    "pillow",
+    "folium",
+    "xstatic-leaflet",
+    "jinja2",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "geopandas",
+    "pyogrio",
+    "shapely",
+    "pyproj",
+    "mapclassify",
+    "scikit-learn",
+    "babel",
+)
 
 
 @dataclass(frozen=True)
@@ -42,16 +59,33 @@ class Request:
 
     @property
     def id(self):
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:16]
+        return hashlib.sha256(
+            json.dumps(asdict(self), sort_keys=True, default=str).encode()
+        ).hexdigest()[:16]
 
 
-def request(dept, communes=None, formats=("html", "pdf", "csv"), tiles=None, attribution=None, groups=None, groups_file=None):
+def request(
+    dept,
+    communes=None,
+    formats=("html", "pdf", "csv"),
+    tiles=None,
+    attribution=None,
+    groups=None,
+    groups_file=None,
+):
     groups = groups if groups in (None, "all") else tuple(groups)
-    return Request(str(dept), tuple(communes or ()), tuple(sorted(formats)), tiles, attribution, groups,
-                   str(Path(groups_file).resolve()) if groups_file else None)
+    return Request(
+        str(dept),
+        tuple(communes or ()),
+        tuple(sorted(formats)),
+        tiles,
+        attribution,
+        groups,
+        str(Path(groups_file).resolve()) if groups_file else None,
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def stack_versions():
     """Versions of the libraries that shape the output: upgrading one rebuilds, as a change of our code does."""
     found = []
@@ -66,7 +100,10 @@ def stack_versions():
 def _hash_tree(digest, root, suffixes=None, skip=()):
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
-        if any(part.startswith(".") or part == "__pycache__" for part in relative.parts) or not path.is_file():
+        if (
+            any(part.startswith(".") or part == "__pycache__" for part in relative.parts)
+            or not path.is_file()
+        ):
             continue
         if relative.parts[0] in skip:
             continue
@@ -77,7 +114,7 @@ def _hash_tree(digest, root, suffixes=None, skip=()):
                     digest.update(block)
 
 
-@lru_cache(maxsize=None)
+@cache
 def code_fingerprint():
     """Hash of our code, templates, styles and declared tables, and of the libraries' versions: a change rebuilds
     every portrait. Computed once per process, since the code running cannot change under it."""
@@ -156,11 +193,15 @@ class UpToDate:
     out: Path
     portraits: int
     built_on: str
-    warnings: list = field(default_factory=list)  # the data warnings of that build, to be said again
+    warnings: list = field(
+        default_factory=list
+    )  # the data warnings of that build, to be said again
 
     def __str__(self):
-        return (f"Rien à reconstruire : les entrées n'ont pas changé depuis la construction du {self.built_on} ; "
-                f"{self.portraits} portrait(s) à jour dans {self.out} (--force pour tout reconstruire).")
+        return (
+            f"Rien à reconstruire : les entrées n'ont pas changé depuis la construction du {self.built_on} ; "
+            f"{self.portraits} portrait(s) à jour dans {self.out} (--force pour tout reconstruire)."
+        )
 
 
 def check(wanted, out, key):
@@ -175,7 +216,12 @@ def check(wanted, out, key):
                 return None
         except OSError:
             return None
-    return UpToDate(out.resolve(), entry.get("portraits", 0), entry.get("built_on", "?"), entry.get("warnings", []))
+    return UpToDate(
+        out.resolve(),
+        entry.get("portraits", 0),
+        entry.get("built_on", "?"),
+        entry.get("warnings", []),
+    )
 
 
 def record(wanted, out, key, portraits, warnings=()):
@@ -193,10 +239,16 @@ def record(wanted, out, key, portraits, warnings=()):
     entries.pop(wanted.id, None)
     for entry in entries.values():
         if entry.get("same_pages") == _pages_id(wanted):
-            entry["files"] = {name: files.get(name, stamp) for name, stamp in entry.get("files", {}).items()}
+            entry["files"] = {
+                name: files.get(name, stamp) for name, stamp in entry.get("files", {}).items()
+            }
     entries[wanted.id] = {
-        "key": key, "same_pages": _pages_id(wanted), "portraits": portraits,
-        "built_on": dt.datetime.now().strftime("%d/%m/%Y à %H:%M"), "files": files, "warnings": list(warnings),
+        "key": key,
+        "same_pages": _pages_id(wanted),
+        "portraits": portraits,
+        "built_on": dt.datetime.now().strftime("%d/%m/%Y à %H:%M"),
+        "files": files,
+        "warnings": list(warnings),
     }
     kept = dict(list(entries.items())[-KEPT_ENTRIES:])
     write_atomic(out / MANIFEST, json.dumps({"entries": kept}, ensure_ascii=False))

@@ -21,11 +21,17 @@ from indicators import readers, sources
 from indicators.catalogue import load_catalogue
 
 BOUNDARIES = "contours"
-BOUNDARY_TITLE = "IGN, ADMIN EXPRESS (communes, départements) et CONTOURS-IRIS, ou fichier équivalent"
+BOUNDARY_TITLE = (
+    "IGN, ADMIN EXPRESS (communes, départements) et CONTOURS-IRIS, ou fichier équivalent"
+)
 BOUNDARY_LICENCE = "Licence Ouverte / Open Licence, IGN"
 LEVEL_LABELS = {
-    "commune": "communes", "iris": "IRIS", "departement": "départements", "region": "régions",
-    "france": "France", "ept": "EPT",
+    "commune": "communes",
+    "iris": "IRIS",
+    "departement": "départements",
+    "region": "régions",
+    "france": "France",
+    "ept": "EPT",
 }
 
 
@@ -57,8 +63,11 @@ class Inventory:
 def _variables(family, columns, vintage):
     """The numeric variables a table gives its formulas, named as the readers name them."""
     names = [
-        c for c in columns
-        if c != family.code and c not in family.text_columns and not (family.drop_columns and re.fullmatch(family.drop_columns, c))
+        c
+        for c in columns
+        if c != family.code
+        and c not in family.text_columns
+        and not (family.drop_columns and re.fullmatch(family.drop_columns, c))
     ]
     if family.strip_suffix and vintage:
         suffix = f"{vintage % 100:02d}"
@@ -76,7 +85,9 @@ def _table(path, data_dir):
     if family.id == "references":
         published = sources.read_references(path)
         what = sorted({f"{r.family} {r.vintage} ({r.code})" for r in published})
-        return DataFile(relative, family.id, None, f"{len(published)} valeurs publiées : {', '.join(what)}"), None
+        return DataFile(
+            relative, family.id, None, f"{len(published)} valeurs publiées : {', '.join(what)}"
+        ), None
     try:
         vintage = sources._vintage(family, columns, path)
     except ValueError:
@@ -86,13 +97,21 @@ def _table(path, data_dir):
         level = sources._official_level(path, pd.Series([], dtype=str))
         if level is None:
             return None, f"{family.id}, géographie non lue par les portraits"
-    return DataFile(relative, family.id, vintage, LEVEL_LABELS.get(level, level), _variables(family, columns, vintage)), None
+    return DataFile(
+        relative,
+        family.id,
+        vintage,
+        LEVEL_LABELS.get(level, level),
+        _variables(family, columns, vintage),
+    ), None
 
 
 def _boundary(info, data_dir):
     depts = ", ".join(info.depts[:4]) + ("…" if len(info.depts) > 4 else "")
     level = f"{LEVEL_LABELS.get(info.kind, info.kind)} ({depts})"
-    return DataFile(Path(info.path).relative_to(data_dir), BOUNDARIES, readers.year_in_name(info.path), level)
+    return DataFile(
+        Path(info.path).relative_to(data_dir), BOUNDARIES, readers.year_in_name(info.path), level
+    )
 
 
 def _dated(formula):
@@ -103,7 +122,8 @@ def _dated(formula):
 
 def _group_for(formula, groups):
     candidates = [
-        key for key, variables in groups.items()
+        key
+        for key, variables in groups.items()
         if key[0] == formula.source and set(formula.variables) <= variables
     ]
     exact = [key for key in candidates if key[1] == formula.vintage]
@@ -127,13 +147,19 @@ def _resolve(catalogue, groups):
                 fed.append(formula.vintage)
             elif (formula.source, formula.vintage) in groups:
                 absent = sorted(set(formula.variables) - groups[(formula.source, formula.vintage)])
-                why[formula.vintage] = f"{', '.join(absent)} absente(s) des fichiers {formula.source} {formula.vintage}"
+                why[formula.vintage] = (
+                    f"{', '.join(absent)} absente(s) des fichiers {formula.source} {formula.vintage}"
+                )
             else:
                 why[formula.vintage] = f"aucun fichier {formula.source} {formula.vintage}"
         for derivation in _derivations(indicator, catalogue):
-            absent = [o for o in derivation.operands if o.vintage not in available.get(o.indicator, ())]
+            absent = [
+                o for o in derivation.operands if o.vintage not in available.get(o.indicator, ())
+            ]
             if absent:
-                why[derivation.vintage] = f"{absent[0].indicator} {absent[0].vintage} non disponible"
+                why[derivation.vintage] = (
+                    f"{absent[0].indicator} {absent[0].vintage} non disponible"
+                )
             else:
                 fed.append(derivation.vintage)
         available[indicator.id] = tuple(sorted(set(fed), reverse=True))
@@ -161,7 +187,11 @@ def _derivations(indicator, catalogue):
     spec = getattr(indicator, "evolution", None)
     if not spec:
         return ()
-    return (_Derivation(spec["to"], (_Operand(spec["of"], spec["from"]), _Operand(spec["of"], spec["to"]))),)
+    return (
+        _Derivation(
+            spec["to"], (_Operand(spec["of"], spec["from"]), _Operand(spec["of"], spec["to"]))
+        ),
+    )
 
 
 def inventory(data_dir=None, catalogue=None):
@@ -186,13 +216,19 @@ def inventory(data_dir=None, catalogue=None):
 
 # ---------------------------------------------------------------- text
 
+
 def _wrap(text, indent="    "):
-    return textwrap.fill(text, width=100, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False)
+    return textwrap.fill(
+        text, width=100, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False
+    )
 
 
 def _table_lines(rows, headers):
     widths = [max(len(str(r[n])) for r in [headers, *rows]) for n in range(len(headers))]
-    line = lambda row: "  " + "  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip()  # noqa: E731
+
+    def line(row):
+        return "  " + "  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip()
+
     return [line(headers), line(["-" * w for w in widths]), *map(line, rows)]
 
 
@@ -201,32 +237,60 @@ def render(inv):
     meta = sources.source_meta()
     counts = {key: len({i for i, _ in fed}) for key, fed in inv.feeds.items()}
     rows = [
-        (str(f.path), f.family, f.vintage or "—", f.level, "cartes" if f.family == BOUNDARIES else counts.get((f.family, f.vintage), 0))
+        (
+            str(f.path),
+            f.family,
+            f.vintage or "—",
+            f.level,
+            "cartes" if f.family == BOUNDARIES else counts.get((f.family, f.vintage), 0),
+        )
         for f in inv.files
     ]
     lines = [f"Répertoire de données : {inv.data_dir}", "", f"Fichiers lus ({len(inv.files)})"]
-    lines += _table_lines(rows, ("Fichier", "Source", "Millésime", "Niveau", "Indicateurs alimentés"))
+    lines += _table_lines(
+        rows, ("Fichier", "Source", "Millésime", "Niveau", "Indicateurs alimentés")
+    )
     lines += ["", "Sources et licences"]
     for family in dict.fromkeys(f.family for f in inv.files):
-        title, licence = (BOUNDARY_TITLE, BOUNDARY_LICENCE) if family == BOUNDARIES else (meta[family]["title"], meta[family]["licence"])
+        title, licence = (
+            (BOUNDARY_TITLE, BOUNDARY_LICENCE)
+            if family == BOUNDARIES
+            else (meta[family]["title"], meta[family]["licence"])
+        )
         lines += [f"  {family} : {title}", f"      licence : {licence}"]
     lines += ["", "Indicateurs alimentés, par source et millésime"]
-    for (family, vintage), fed in sorted(inv.feeds.items(), key=lambda kv: (kv[0][0], -(kv[0][1] or 0))):
+    for (family, vintage), fed in sorted(
+        inv.feeds.items(), key=lambda kv: (kv[0][0], -(kv[0][1] or 0))
+    ):
         names = ", ".join(dict.fromkeys(f"{i}" if v == vintage else f"{i} ({v})" for i, v in fed))
         paths = [f.path.name for f in inv.files if (f.family, f.vintage) == (family, vintage)]
-        lines.append(f"  {family} {vintage or '?'} ({', '.join(paths)}) : {counts[(family, vintage)]} indicateur(s)")
+        lines.append(
+            f"  {family} {vintage or '?'} ({', '.join(paths)}) : {counts[(family, vintage)]} indicateur(s)"
+        )
         lines.append(_wrap(names or "aucun indicateur du catalogue"))
-    derived = [i.id for i in inv.catalogue if _derivations(i, inv.catalogue) and inv.available.get(i.id)]
-    lines += ["", f"Indicateurs calculés à partir d'autres indicateurs, disponibles ({len(derived)})"]
+    derived = [
+        i.id for i in inv.catalogue if _derivations(i, inv.catalogue) and inv.available.get(i.id)
+    ]
+    lines += [
+        "",
+        f"Indicateurs calculés à partir d'autres indicateurs, disponibles ({len(derived)})",
+    ]
     lines += [_wrap(", ".join(derived))] if derived else []
-    lines += ["", f"Indicateurs non disponibles, aucun fichier ne les alimente ({len(inv.unavailable)})"]
+    lines += [
+        "",
+        f"Indicateurs non disponibles, aucun fichier ne les alimente ({len(inv.unavailable)})",
+    ]
     for ind in inv.unavailable:
-        reasons = "; ".join(f"{v} : {why}" for v, why in sorted(inv.missing[ind].items(), reverse=True))
+        reasons = "; ".join(
+            f"{v} : {why}" for v, why in sorted(inv.missing[ind].items(), reverse=True)
+        )
         lines.append(f"  {ind} — {reasons or 'aucune formule de source'}")
     partial = {i: m for i, m in inv.missing.items() if m and inv.available.get(i)}
     lines += ["", f"Millésimes non disponibles d'indicateurs disponibles ({len(partial)})"]
     for ind, why in partial.items():
-        lines.append(f"  {ind} — " + "; ".join(f"{v} : {w}" for v, w in sorted(why.items(), reverse=True)))
+        lines.append(
+            f"  {ind} — " + "; ".join(f"{v} : {w}" for v, w in sorted(why.items(), reverse=True))
+        )
     if inv.ignored:
         lines += ["", f"Fichiers non utilisés ({len(inv.ignored)})"]
         by_reason = {}
@@ -235,5 +299,8 @@ def render(inv):
         for why, names in by_reason.items():
             lines += [f"  {why} :", _wrap(", ".join(names))]
     total = len(inv.available)
-    lines += ["", f"{total - len(inv.unavailable)} indicateur(s) sur {total} alimenté(s) par au moins un fichier."]
+    lines += [
+        "",
+        f"{total - len(inv.unavailable)} indicateur(s) sur {total} alimenté(s) par au moins un fichier.",
+    ]
     return "\n".join(lines) + "\n"

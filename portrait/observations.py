@@ -14,13 +14,35 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
 from portrait.pst import (
-    COMMUNE_CODE, MAX_LABEL, CommuneFile, Day, IndicatorId, PSTError, Text, Theme, _items, _Model, _one_of, _show,
-    check_files, check_yaml, commune_context,
+    COMMUNE_CODE,
+    MAX_LABEL,
+    CommuneFile,
+    Day,
+    IndicatorId,
+    PSTError,
+    Text,
+    Theme,
+    _items,
+    _Model,
+    _one_of,
+    _show,
+    check_files,
+    check_yaml,
+    commune_context,
 )
 
 FOLDER = "observations"
-SOURCE_KINDS = ("professionnel du Département", "ville / CCAS", "centre social", "association", "habitant")
-USES = ("citation", "résumé")  # citation: may be quoted verbatim; résumé: only the summary is ever shown
+SOURCE_KINDS = (
+    "professionnel du Département",
+    "ville / CCAS",
+    "centre social",
+    "association",
+    "habitant",
+)
+USES = (
+    "citation",
+    "résumé",
+)  # citation: may be quoted verbatim; résumé: only the summary is ever shown
 MAX_OBSERVATION = 2_000
 MAX_SUMMARY = 600
 IRIS_CODE = re.compile(r"(?:\d{5}|2[AB]\d{3})\d{4}")
@@ -29,7 +51,11 @@ SHAPE = "an observations file is a mapping of keys (commune, example, observatio
 
 def _accented(value):
     """`resume` typed without its accent is the same choice as `résumé`."""
-    return "résumé" if isinstance(value, str) and value.strip().lower() in ("resume", "résumé") else value
+    return (
+        "résumé"
+        if isinstance(value, str) and value.strip().lower() in ("resume", "résumé")
+        else value
+    )
 
 
 def _code_text(value):
@@ -62,17 +88,25 @@ def _place(value, info):
         return value
     if COMMUNE_CODE.fullmatch(value):
         if commune and value != commune:
-            raise ValueError(f"'{value}' is another commune: write {commune}, one of its IRIS codes or a quartier name")
+            raise ValueError(
+                f"'{value}' is another commune: write {commune}, one of its IRIS codes or a quartier name"
+            )
         return value
     if value.isdigit():
-        raise ValueError(f"'{value}' is neither a commune code (5 digits) nor an IRIS code (9 digits): quote the code, e.g. '930660101'")
+        raise ValueError(
+            f"'{value}' is neither a commune code (5 digits) nor an IRIS code (9 digits): quote the code, e.g. '930660101'"
+        )
     if not value or len(value) > MAX_LABEL or re.search(r"[\x00-\x1f\x7f]", value):
-        raise ValueError(f"{_show(value)} is not a place: the commune code, an IRIS code or a quartier name (at most {MAX_LABEL} characters)")
+        raise ValueError(
+            f"{_show(value)} is not a place: the commune code, an IRIS code or a quartier name (at most {MAX_LABEL} characters)"
+        )
     return value
 
 
 Words = Annotated[Text, StringConstraints(min_length=1, max_length=MAX_OBSERVATION)]
-Summary = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SUMMARY)]
+Summary = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SUMMARY)
+]
 
 
 class Observation(_Model):
@@ -97,9 +131,13 @@ class Observation(_Model):
     def _summary_matches_use(cls, summary, info):
         use = info.data.get("use")
         if use == "résumé" and summary is None:
-            raise ValueError("missing: with use: résumé only the summary is shown, so write one (or use: citation if the text may be quoted)")
+            raise ValueError(
+                "missing: with use: résumé only the summary is shown, so write one (or use: citation if the text may be quoted)"
+            )
         if use == "citation" and summary is not None:
-            raise ValueError("a citation shows the text itself: remove the summary, or write use: résumé to show only the summary")
+            raise ValueError(
+                "a citation shows the text itself: remove the summary, or write use: résumé to show only the summary"
+            )
         return summary
 
     @property
@@ -137,7 +175,11 @@ def _check_all(pst_directory, known_communes, known_iris):
     directory = folder(pst_directory)
     if not directory.is_dir():
         return {}, []
-    return check_files(directory, lambda path: check_file(path, known_communes, known_iris), kind="an observations file")
+    return check_files(
+        directory,
+        lambda path: check_file(path, known_communes, known_iris),
+        kind="an observations file",
+    )
 
 
 def check_observations(pst_directory, known_communes=None, known_iris=None):
@@ -185,7 +227,10 @@ def known_iris(data_dir, dept):
     if shapes is None:
         return None
     mapping = code_mapping(events_until())
-    return {iris: mapping.get(commune, commune) for iris, commune in zip(shapes["code"], shapes["commune"])}
+    return {
+        iris: mapping.get(commune, commune)
+        for iris, commune in zip(shapes["code"], shapes["commune"])
+    }
 
 
 # ---------------------------------------------------------------- skeleton for the questionnaire
@@ -200,7 +245,9 @@ def skeleton(code, name, themes, on, example=False):
     lines = [
         f"# Observations recueillies à {name} ({code}) — questionnaire du {on.strftime('%d/%m/%Y')}.",
         "# Une entrée par réponse : enlevez le « # » des lignes d'une entrée, complétez-la, puis vérifiez",
-        "# avec `portrait pst check`. Copiez les entrées dans <dossier PST>/observations/" + code + ".yaml.",
+        "# avec `portrait pst check`. Copiez les entrées dans <dossier PST>/observations/"
+        + code
+        + ".yaml.",
         f"# source : {' | '.join(SOURCE_KINDS)}",
         "# use : citation (case « peut être cité » cochée) | résumé (sinon : écrivez alors un summary)",
         "# place : le code de la commune, un code IRIS de la commune ('930660101') ou le nom d'un quartier",

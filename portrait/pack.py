@@ -44,7 +44,11 @@ QUESTIONS = (
 
 
 def _meetings(pst):
-    return sorted([*pst.governance.conference, *pst.governance.meetings], key=lambda m: m.date) if pst else []
+    return (
+        sorted([*pst.governance.conference, *pst.governance.meetings], key=lambda m: m.date)
+        if pst
+        else []
+    )
 
 
 def next_meeting(pst, kind, on):
@@ -93,26 +97,43 @@ def pack_content(territory, code, meeting, on=None, pst=None, observations=None,
     since = previous.date if previous else None
     recent = _recent(observations, since, date)
     return {
-        "code": code, "name": portrait.name, "dept_name": portrait.dept_name, "region_name": portrait.region_name,
-        "example": bool(example or (pst and pst.example)), "edition": day(on), "edition_iso": on.isoformat(),
+        "code": code,
+        "name": portrait.name,
+        "dept_name": portrait.dept_name,
+        "region_name": portrait.region_name,
+        "example": bool(example or (pst and pst.example)),
+        "edition": day(on),
+        "edition_iso": on.isoformat(),
         "meeting": {
-            "kind": meeting, "label": MEETINGS[meeting], "date": day(date), "iso": date.isoformat(), "planned": planned is not None,
-            "place": planned.place if planned and planned.place else "", "participants": list(planned.participants) if planned else [],
+            "kind": meeting,
+            "label": MEETINGS[meeting],
+            "date": day(date),
+            "iso": date.isoformat(),
+            "planned": planned is not None,
+            "place": planned.place if planned and planned.place else "",
+            "participants": list(planned.participants) if planned else [],
         },
         "agenda": list(planned.agenda) if planned and planned.agenda else DEFAULT_AGENDA[meeting],
         "agenda_from_file": bool(planned and planned.agenda),
         "key_figures": portrait.key_figures,
-        "headlines": [{"theme": s.label, "text": s.headline.text} for s in portrait.sections if s.headline],
+        "headlines": [
+            {"theme": s.label, "text": s.headline.text} for s in portrait.sections if s.headline
+        ],
         "pst": pst_view(pst, territory, code, today=on),
-        "since": {"date": day(since), "kind": MEETINGS.get(previous.kind, previous.kind)} if previous else None,
+        "since": {"date": day(since), "kind": MEETINGS.get(previous.kind, previous.kind)}
+        if previous
+        else None,
         "observation_count": len(recent),
         "observations": _observation_themes(recent, territory, code),
-        "minutes_lines": MINUTES_LINES, "decision_rows": DECISION_ROWS,
+        "minutes_lines": MINUTES_LINES,
+        "decision_rows": DECISION_ROWS,
     }
 
 
 def pack_name(content, suffix):
-    return f"pack-{content['code']}-{content['meeting']['kind']}-{content['meeting']['iso']}.{suffix}"
+    return (
+        f"pack-{content['code']}-{content['meeting']['kind']}-{content['meeting']['iso']}.{suffix}"
+    )
 
 
 # ---------------------------------------------------------------- DOCX
@@ -157,20 +178,34 @@ def _docx_observations(document, content):
     since = content["since"]
     document.add_heading("Ce qu'en disent les acteurs", level=1)
     document.add_paragraph(
-        _observations_count(content["observation_count"]) + " "
-        + (f"depuis la dernière réunion ({since['kind'].lower()} du {since['date']})." if since else "depuis le début du recueil.")
+        _observations_count(content["observation_count"])
+        + " "
+        + (
+            f"depuis la dernière réunion ({since['kind'].lower()} du {since['date']})."
+            if since
+            else "depuis le début du recueil."
+        )
     )
     for label, view in content["observations"]:
         document.add_heading(label, level=2)
-        period = f"le {view['first']}" if view["first"] == view["last"] else f"du {view['first']} au {view['last']}"
+        period = (
+            f"le {view['first']}"
+            if view["first"] == view["last"]
+            else f"du {view['first']} au {view['last']}"
+        )
         document.add_paragraph(f"{_observations_count(view['count'])} {period}.")
         for group in view["groups"]:
             document.add_paragraph(group["label"]).runs[0].bold = True
             for item in group["items"]:
                 text = f"« {item['text']} »" if item["quoted"] else f"En résumé : {item['text']}"
-                document.add_paragraph(f"{text} ({item['date']}, {item['place']})", style="List Bullet")
+                document.add_paragraph(
+                    f"{text} ({item['date']}, {item['place']})", style="List Bullet"
+                )
         if view["figures"]:
-            document.add_paragraph("Les chiffres du thème : " + " ; ".join(f"{f['label']} : {f['value']}" for f in view["figures"]))
+            document.add_paragraph(
+                "Les chiffres du thème : "
+                + " ; ".join(f"{f['label']} : {f['value']}" for f in view["figures"])
+            )
 
 
 def _docx_minutes(document, content):
@@ -184,7 +219,12 @@ def _docx_minutes(document, content):
     for _ in range(content["minutes_lines"] // 2):
         document.add_paragraph("." * 110)
     document.add_heading("Décisions à reporter dans le fichier PST", level=2)
-    _table(document, ["Décision", "Responsable", "Échéance"], [["", "", ""]] * content["decision_rows"], widths=(105, 45, 25))
+    _table(
+        document,
+        ["Décision", "Responsable", "Échéance"],
+        [["", "", ""]] * content["decision_rows"],
+        widths=(105, 45, 25),
+    )
     document.add_paragraph(
         "Après la réunion : chaque décision s'ajoute aux « decisions » de cette réunion dans le fichier PST, et "
         "chaque décision qui a un responsable et une échéance devient une action de « follow_up » "
@@ -197,31 +237,72 @@ def render_docx(content):
     document = _docx()
     meeting = content["meeting"]
     document.add_heading(f"Dossier de séance — {content['name']}", level=0)
-    document.add_paragraph(f"{meeting['label']} du {meeting['date']}" + (f", {meeting['place']}" if meeting["place"] else ""))
+    document.add_paragraph(
+        f"{meeting['label']} du {meeting['date']}"
+        + (f", {meeting['place']}" if meeting["place"] else "")
+    )
     document.add_paragraph(f"{content['dept_name']} · édité le {content['edition']}")
     if content["example"]:
-        document.add_paragraph("Exemple fictif — les projets, réunions, personnes et observations de ce dossier sont inventés ; seuls les chiffres sont réels.")
+        document.add_paragraph(
+            "Exemple fictif — les projets, réunions, personnes et observations de ce dossier sont inventés ; seuls les chiffres sont réels."
+        )
     document.add_heading("Ordre du jour", level=1)
     for item in content["agenda"]:
         document.add_paragraph(item, style="List Number")
     if meeting["participants"]:
         document.add_paragraph("Participants invités : " + ", ".join(meeting["participants"]))
     document.add_heading("Le territoire en chiffres", level=1)
-    _table(document, ["Chiffre clé", "Année", "Valeur", "Rang dans le département", content["dept_name"]],
-           [[k["label"], k["vintage"], k["value"], k["rank"], k["reference"].replace("département : ", "")] for k in content["key_figures"]])
+    _table(
+        document,
+        ["Chiffre clé", "Année", "Valeur", "Rang dans le département", content["dept_name"]],
+        [
+            [
+                k["label"],
+                k["vintage"],
+                k["value"],
+                k["rank"],
+                k["reference"].replace("département : ", ""),
+            ]
+            for k in content["key_figures"]
+        ],
+    )
     document.add_heading("Ce que disent les chiffres", level=2)
     for headline in content["headlines"]:
         document.add_paragraph(f"{headline['theme']} : {headline['text']}", style="List Bullet")
     pst = content["pst"]
     document.add_heading("Les projets partagés", level=1)
     if pst is None:
-        document.add_paragraph(f"Aucun projet social de territoire n'est enregistré pour {content['name']}.")
+        document.add_paragraph(
+            f"Aucun projet social de territoire n'est enregistré pour {content['name']}."
+        )
     else:
-        _table(document, ["Projet", "Thème", "Statut", "Période", "Pilote"],
-               [[p["title"], p["theme"], p["status"], p["period"], p["lead"]] for p in pst["projects"]])
-        document.add_heading("Tableau de suivi" + (f" — {pst['overdue']} action(s) en retard" if pst["overdue"] else ""), level=2)
-        _table(document, ["Action", "Responsable", "Échéance", "Statut", "Commentaire"],
-               [[a["action"], a["owner"], a["due"] + (" (en retard)" if a["overdue"] else ""), a["status"], a["comment"]] for a in pst["actions"]])
+        _table(
+            document,
+            ["Projet", "Thème", "Statut", "Période", "Pilote"],
+            [
+                [p["title"], p["theme"], p["status"], p["period"], p["lead"]]
+                for p in pst["projects"]
+            ],
+        )
+        document.add_heading(
+            "Tableau de suivi"
+            + (f" — {pst['overdue']} action(s) en retard" if pst["overdue"] else ""),
+            level=2,
+        )
+        _table(
+            document,
+            ["Action", "Responsable", "Échéance", "Statut", "Commentaire"],
+            [
+                [
+                    a["action"],
+                    a["owner"],
+                    a["due"] + (" (en retard)" if a["overdue"] else ""),
+                    a["status"],
+                    a["comment"],
+                ]
+                for a in pst["actions"]
+            ],
+        )
     _docx_observations(document, content)
     _docx_minutes(document, content)
     buffer = io.BytesIO()
@@ -238,7 +319,17 @@ def _renderer(renderer):
     return renderer or Renderer()
 
 
-def write_pack(territory, code, meeting, out=".", on=None, pst=None, observations=None, example=False, renderer=None):
+def write_pack(
+    territory,
+    code,
+    meeting,
+    out=".",
+    on=None,
+    pst=None,
+    observations=None,
+    example=False,
+    renderer=None,
+):
     """Write `<out>/pack-<code>-<meeting>-<date>.pdf` and `.docx` (the date of the meeting); returns both paths."""
     content = pack_content(territory, code, meeting, on, pst, observations, example)
     out = prepare_directory(out)
@@ -259,10 +350,19 @@ def questionnaire_content(territory, code, on=None, pst=None, example=False):
     date = planned.date if planned else on
     themes = territory.catalogue.themes
     return {
-        "code": code, "name": territory.name_of(code), "dept_name": territory.name, "date": day(date), "iso": date.isoformat(),
-        "place": planned.place if planned and planned.place else "", "example": bool(example or (pst and pst.example)),
-        "kinds": list(KINDS), "questions": QUESTIONS,
-        "themes": [{"id": t, "label": label, "figures": theme_figures(territory, code, t)} for t, label in themes.items()],
+        "code": code,
+        "name": territory.name_of(code),
+        "dept_name": territory.name,
+        "date": day(date),
+        "iso": date.isoformat(),
+        "place": planned.place if planned and planned.place else "",
+        "example": bool(example or (pst and pst.example)),
+        "kinds": list(KINDS),
+        "questions": QUESTIONS,
+        "themes": [
+            {"id": t, "label": label, "figures": theme_figures(territory, code, t)}
+            for t, label in themes.items()
+        ],
     }
 
 
@@ -276,7 +376,10 @@ def write_questionnaire(territory, code, out=".", on=None, pst=None, renderer=No
     pdf = _renderer(renderer).pdf("questionnaire.html", {}, q=content)
     themes = {t["id"]: t["label"] for t in content["themes"]}
     yaml_text = skeleton(code, content["name"], themes, dt.date.fromisoformat(content["iso"]))
-    paths = out / f"questionnaire-{code}-{content['iso']}.pdf", out / f"observations-{code}-{content['iso']}.yaml"
+    paths = (
+        out / f"questionnaire-{code}-{content['iso']}.pdf",
+        out / f"observations-{code}-{content['iso']}.yaml",
+    )
     write_atomic(paths[0], pdf)
     write_atomic(paths[1], yaml_text)
     return paths
@@ -289,7 +392,9 @@ def _date(text):
     try:
         return dt.date.fromisoformat(text) if text else None
     except ValueError:
-        raise InputError(None, f"--date {text!r} is not a date (write AAAA-MM-JJ, e.g. 2026-03-18)") from None
+        raise InputError(
+            None, f"--date {text!r} is not a date (write AAAA-MM-JJ, e.g. 2026-03-18)"
+        ) from None
 
 
 def _inputs(args):
@@ -300,7 +405,10 @@ def _inputs(args):
 
     code = str(args.commune).strip().upper()
     if not pst.COMMUNE_CODE.fullmatch(code) and not args.dept:
-        raise InputError(None, f"'{args.commune}' is not a commune code: give the code (e.g. 93066), or --dept with a name")
+        raise InputError(
+            None,
+            f"'{args.commune}' is not a commune code: give the code (e.g. 93066), or --dept with a name",
+        )
     territory = load_territory(args.dept or dept_of(code), args.data)
     code = territory.commune(args.commune)
     directory = Path(args.pst) if args.pst else default_pst_directory(args.data)
@@ -316,8 +424,16 @@ def _inputs(args):
 
 def cmd_pack(args):
     territory, code, plan, gathered = _inputs(args)
-    pdf, docx = write_pack(territory, code, args.meeting, args.out, _date(args.date), plan,
-                           gathered.observations if gathered else None, bool(gathered and gathered.example))
+    pdf, docx = write_pack(
+        territory,
+        code,
+        args.meeting,
+        args.out,
+        _date(args.date),
+        plan,
+        gathered.observations if gathered else None,
+        bool(gathered and gathered.example),
+    )
     print(f"{territory.name_of(code)}, dossier de séance : {pdf} et {docx}")
     return 0
 
@@ -325,26 +441,52 @@ def cmd_pack(args):
 def cmd_questionnaire(args):
     territory, code, plan, _ = _inputs(args)
     pdf, skeleton = write_questionnaire(territory, code, args.out, _date(args.date), plan)
-    print(f"{territory.name_of(code)}, questionnaire : {pdf} ; observations à compléter : {skeleton}")
+    print(
+        f"{territory.name_of(code)}, questionnaire : {pdf} ; observations à compléter : {skeleton}"
+    )
     return 0
 
 
 def _common(parser):
-    parser.add_argument("commune", metavar="COMMUNE", help="commune code, e.g. 93066 (a name with --dept)")
-    parser.add_argument("--date", metavar="AAAA-MM-JJ", help="edition date (default: today); the meeting is the next one from that date")
-    parser.add_argument("--pst", metavar="DIR", help="PST files directory (default: ./pst, else pst/ in the data directory)")
-    parser.add_argument("--data", metavar="DIR", help="data directory (default: $PORTRAIT_DATA, else ../shared/data)")
+    parser.add_argument(
+        "commune", metavar="COMMUNE", help="commune code, e.g. 93066 (a name with --dept)"
+    )
+    parser.add_argument(
+        "--date",
+        metavar="AAAA-MM-JJ",
+        help="edition date (default: today); the meeting is the next one from that date",
+    )
+    parser.add_argument(
+        "--pst",
+        metavar="DIR",
+        help="PST files directory (default: ./pst, else pst/ in the data directory)",
+    )
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        help="data directory (default: $PORTRAIT_DATA, else ../shared/data)",
+    )
     parser.add_argument("--dept", help="département code (default: from the commune code)")
-    parser.add_argument("--out", metavar="DIR", default=".", help="output directory (default: the current directory)")
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        default=".",
+        help="output directory (default: the current directory)",
+    )
 
 
 def register(subparsers):
     """Add `pack` (meeting pack, PDF and DOCX) and `questionnaire` (observation questionnaire) to `portrait`."""
-    p = subparsers.add_parser("pack", help="meeting pack of a commune's PST: PDF for the room, DOCX for the minutes")
+    p = subparsers.add_parser(
+        "pack", help="meeting pack of a commune's PST: PDF for the room, DOCX for the minutes"
+    )
     _common(p)
     p.add_argument("--meeting", required=True, choices=list(MEETINGS), help="the kind of meeting")
     p.set_defaults(func=cmd_pack)
-    p = subparsers.add_parser("questionnaire", help="printable questionnaire to collect observations, one page per theme, and its YAML rows")
+    p = subparsers.add_parser(
+        "questionnaire",
+        help="printable questionnaire to collect observations, one page per theme, and its YAML rows",
+    )
     _common(p)
     p.set_defaults(func=cmd_questionnaire)
     return p

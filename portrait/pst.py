@@ -18,7 +18,15 @@ from typing import Annotated, get_args
 
 import yaml
 from pydantic import (
-    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, StringConstraints, ValidationError, field_validator,
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    ValidationError,
+    field_validator,
 )
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
@@ -69,7 +77,13 @@ def _show(value):
         return repr(value if len(value) <= 60 else value[:57] + "...")
     if isinstance(value, bool):
         return str(value).lower()
-    kinds = {int: "a number", float: "a number", list: "a list", dict: "a mapping", type(None): "nothing"}
+    kinds = {
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "a mapping",
+        type(None): "nothing",
+    }
     kind = kinds.get(type(value), type(value).__name__)
     return f"{kind} ({value})" if isinstance(value, (int, float)) else kind
 
@@ -102,18 +116,24 @@ def _indicator(value):
 
 def _slug(value):
     if not SLUG.fullmatch(value):
-        raise ValueError(f"{_show(value)} is not an id: lower-case letters, digits, - or _ (e.g. acces-aux-droits)")
+        raise ValueError(
+            f"{_show(value)} is not an id: lower-case letters, digits, - or _ (e.g. acces-aux-droits)"
+        )
     return value
 
 
 def _link(value):
     """http(s) URLs and relative paths only: a link is shown as <a href>, so no javascript:, data:, file:."""
     if re.search(r"[\s\\\x00-\x1f\x7f]", value):
-        raise ValueError(f"{_show(value)} is not a link: no spaces, backslashes or control characters")
+        raise ValueError(
+            f"{_show(value)} is not a link: no spaces, backslashes or control characters"
+        )
     if SCHEME.match(value):
         scheme, _, rest = value.partition(":")
         if scheme.lower() not in ("http", "https") or not re.match(r"//[^/]", rest):
-            raise ValueError(f"{_show(value)} is not allowed: links are http(s) URLs or relative paths")
+            raise ValueError(
+                f"{_show(value)} is not allowed: links are http(s) URLs or relative paths"
+            )
     elif value.startswith("//"):
         raise ValueError(f"{_show(value)} is not allowed: write the URL with https:")
     return value
@@ -140,7 +160,9 @@ def _duration(value):
         return UNLIMITED
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 50:
         return value
-    raise ValueError(f"{_show(value)} is not a duration: a number of years (1 to 50) or '{UNLIMITED}'")
+    raise ValueError(
+        f"{_show(value)} is not a duration: a number of years (1 to 50) or '{UNLIMITED}'"
+    )
 
 
 def _none_is_empty(value):
@@ -156,7 +178,11 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TE
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_LABEL)]
 Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ITEM)]
 Slug = Annotated[Label, AfterValidator(_slug)]
-Link = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), AfterValidator(_link)]
+Link = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    AfterValidator(_link),
+]
 Day = Annotated[dt.date, PlainValidator(_day)]
 Duration = Annotated[int | str, PlainValidator(_duration)]
 Theme = Annotated[str, _one_of(lambda: tuple(_catalogue().themes))]
@@ -230,7 +256,11 @@ class Action(_Model):
     comment: Text = ""
 
     def is_overdue(self, today=None):
-        return self.due is not None and self.due < (today or dt.date.today()) and self.status not in ("fait", "abandonné")
+        return (
+            self.due is not None
+            and self.due < (today or dt.date.today())
+            and self.status not in ("fait", "abandonné")
+        )
 
 
 class CommuneFile(_Model):
@@ -259,7 +289,9 @@ class PST(CommuneFile):
     example: bool = False
     agreement: Agreement
     projects: _items(Project, MAX_PROJECTS) = []
-    governance: Annotated[Governance, BeforeValidator(lambda v: {} if v is None else v)] = Governance()
+    governance: Annotated[Governance, BeforeValidator(lambda v: {} if v is None else v)] = (
+        Governance()
+    )
     follow_up: _items(Action, MAX_ACTIONS) = []
 
 
@@ -283,9 +315,17 @@ class _Loader(yaml.SafeLoader):
         self.nodes += 1
         try:
             if self.nodes > MAX_NODES:
-                raise _FileError(f"too many YAML values (more than {MAX_NODES})", self.peek_event().start_mark.line + 1)
+                raise _FileError(
+                    f"too many YAML values (more than {MAX_NODES})",
+                    self.peek_event().start_mark.line + 1,
+                )
             if self.depth > MAX_DEPTH:
-                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", self.peek_event().start_mark)
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"nested deeper than {MAX_DEPTH} levels",
+                    self.peek_event().start_mark,
+                )
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
@@ -315,22 +355,40 @@ def _check_tree(root):
                 keys = {}
                 for key, _ in node.value:
                     if not isinstance(key, ScalarNode):
-                        raise _FileError("a key must be a plain word, not a list or a mapping", key.start_mark.line + 1)
+                        raise _FileError(
+                            "a key must be a plain word, not a list or a mapping",
+                            key.start_mark.line + 1,
+                        )
                     if key.value in keys:
-                        raise _FileError(f"duplicate key '{key.value}' (already on line {keys[key.value]})", key.start_mark.line + 1)
+                        raise _FileError(
+                            f"duplicate key '{key.value}' (already on line {keys[key.value]})",
+                            key.start_mark.line + 1,
+                        )
                     keys[key.value] = key.start_mark.line + 1
                 children = [n for pair in node.value for n in pair]
             below = [walk(child, depth + 1) for child in children]
             text = len(node.value) if isinstance(node, ScalarNode) else sum(t for *_, t in below)
-            done[id(node)] = 1 + sum(n for n, *_ in below), 1 + max((h for _, h, _ in below), default=0), text
+            done[id(node)] = (
+                1 + sum(n for n, *_ in below),
+                1 + max((h for _, h, _ in below), default=0),
+                text,
+            )
             open_nodes.discard(id(node))
         values, height, text = done[id(node)]
         if depth + height - 1 > MAX_DEPTH:
             raise _FileError(f"nested deeper than {MAX_DEPTH} levels (through aliases)", line)
         if values > MAX_NODES:
-            raise _FileError(f"too many YAML values once aliases are expanded (more than {MAX_NODES}): remove the anchors (&) and aliases (*)", line)
-        if text > MAX_FILE_BYTES:  # what the portrait prints is bounded like the file, aliases or not
-            raise _FileError(f"too much text once aliases are expanded (more than {_bytes(MAX_FILE_BYTES)}): remove the anchors (&) and aliases (*)", line)
+            raise _FileError(
+                f"too many YAML values once aliases are expanded (more than {MAX_NODES}): remove the anchors (&) and aliases (*)",
+                line,
+            )
+        if (
+            text > MAX_FILE_BYTES
+        ):  # what the portrait prints is bounded like the file, aliases or not
+            raise _FileError(
+                f"too much text once aliases are expanded (more than {_bytes(MAX_FILE_BYTES)}): remove the anchors (&) and aliases (*)",
+                line,
+            )
         return values, height, text
 
     walk(root, 1)
@@ -353,15 +411,23 @@ def _read_yaml(path, shape=PST_SHAPE):
     except OSError as exc:
         raise _FileError(f"cannot read ({exc.strerror})") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise _FileError(f"file too large ({_bytes(max(size, len(raw)))}, at most {_bytes(MAX_FILE_BYTES)})")
+        raise _FileError(
+            f"file too large ({_bytes(max(size, len(raw)))}, at most {_bytes(MAX_FILE_BYTES)})"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _FileError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x}): save the file as UTF-8", raw[: exc.start].count(b"\n") + 1) from None
+        raise _FileError(
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}): save the file as UTF-8",
+            raw[: exc.start].count(b"\n") + 1,
+        ) from None
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
-        raise _FileError(f"invalid character U+{exc.character:04X}: remove it", text[: exc.position].count("\n") + 1) from None
+        raise _FileError(
+            f"invalid character U+{exc.character:04X}: remove it",
+            text[: exc.position].count("\n") + 1,
+        ) from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -370,14 +436,18 @@ def _read_yaml(path, shape=PST_SHAPE):
         data = loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise _FileError(f"invalid YAML: {exc.problem or exc.context}", mark.line + 1 if mark else None) from None
+        raise _FileError(
+            f"invalid YAML: {exc.problem or exc.context}", mark.line + 1 if mark else None
+        ) from None
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
         raise _FileError(f"invalid YAML value ({exc})") from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
         raise _FileError(shape, 1)
-    if isinstance(data.get("commune"), int):  # 93066 unquoted: keep the text, and the leading zero of 01001
+    if isinstance(
+        data.get("commune"), int
+    ):  # 93066 unquoted: keep the text, and the leading zero of 01001
         data["commune"] = next(v.value for k, v in root.value if k.value == "commune")
     return data, root
 
@@ -391,7 +461,9 @@ def _line(root, loc):
             if pair is None:
                 break
             line, node = pair[0].start_mark.line + 1, pair[1]
-        elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        elif (
+            isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value)
+        ):
             node = node.value[part]
             line = node.start_mark.line + 1
         else:
@@ -469,7 +541,10 @@ def _duplicate_ids(data):
         for n, entry in enumerate(entries if isinstance(entries, list) else []):
             ident = entry.get("id") if isinstance(entry, dict) else None
             if isinstance(ident, str) and ident in seen:
-                yield (section, n, "id"), f"duplicate id '{ident}' (already {section}[{seen[ident]}])"
+                yield (
+                    (section, n, "id"),
+                    f"duplicate id '{ident}' (already {section}[{seen[ident]}])",
+                )
             elif isinstance(ident, str):
                 seen[ident] = n
 
@@ -503,14 +578,20 @@ def check_yaml(path, schema, context=None, shape=PST_SHAPE, checks=()):
                 key = "null" if error["loc"][-1] is None else str(error["loc"][-1])
                 error = {**error, "type": "extra_forbidden", "loc": (*error["loc"][:-1], key)}
             issues.append((tuple(error["loc"]), _message(error, schema)))
-    located = sorted(((_line(root, loc), _path(loc), message) for loc, message in issues), key=lambda issue: issue[0])
+    located = sorted(
+        ((_line(root, loc), _path(loc), message) for loc, message in issues),
+        key=lambda issue: issue[0],
+    )
     errors = [_one_line(name, *issue) for issue in located]
     return (None if errors else model), errors
 
 
 def commune_context(path, known_communes=None):
     """What the `commune` validator needs: the file name it must match, the communes it may be."""
-    return {"stem": Path(path).stem, "known_communes": None if known_communes is None else set(known_communes)}
+    return {
+        "stem": Path(path).stem,
+        "known_communes": None if known_communes is None else set(known_communes),
+    }
 
 
 def _check(path, known_communes=None):
@@ -530,7 +611,11 @@ def load_pst(path, known_communes=None):
 
 
 def pst_files(directory):
-    return sorted(p for p in Path(directory).iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and p.is_file())
+    return sorted(
+        p
+        for p in Path(directory).iterdir()
+        if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and p.is_file()
+    )
 
 
 def check_files(directory, check, kind="a PST file"):
@@ -591,7 +676,11 @@ def new_pst(code, name=None, directory=DEFAULT_PST_DIR):
     code = str(code).strip().upper()
     if not COMMUNE_CODE.fullmatch(code):
         raise InputError(None, f"{_show(code)} is not a commune code (5 characters, e.g. 93066)")
-    if name is not None and (not str(name).strip() or len(str(name)) > MAX_LABEL or re.search(r"[\x00-\x1f\x7f]", str(name))):
+    if name is not None and (
+        not str(name).strip()
+        or len(str(name)) > MAX_LABEL
+        or re.search(r"[\x00-\x1f\x7f]", str(name))
+    ):
         raise InputError(None, f"{_show(name)} is not a commune name")
     name = " ".join(str(name).split()) if name is not None else None
     target = Path(directory) / f"{code}.yaml"
@@ -604,11 +693,15 @@ def new_pst(code, name=None, directory=DEFAULT_PST_DIR):
         "name": quoted(name, ensure_ascii=False) if name else "",
         "signatory": quoted(f"Ville de {name}" if name else f"Commune {code}", ensure_ascii=False),
     }
-    text = re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], TEMPLATE.read_text(encoding="utf-8"))
+    text = re.sub(
+        r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], TEMPLATE.read_text(encoding="utf-8")
+    )
     try:
         _write_new(target, text)
     except OSError as exc:
-        raise InputError(exc.filename or target, f"cannot write the PST file ({exc.strerror})") from None
+        raise InputError(
+            exc.filename or target, f"cannot write the PST file ({exc.strerror})"
+        ) from None
     return target
 
 
@@ -642,14 +735,21 @@ def cmd_new(args):
 
 def register(subparsers):
     """Add `pst check` and `pst new` to the `portrait` command's sub-commands."""
-    parser = subparsers.add_parser("pst", help="projets sociaux de territoire: check the files, start one from the template")
+    parser = subparsers.add_parser(
+        "pst", help="projets sociaux de territoire: check the files, start one from the template"
+    )
     sub = parser.add_subparsers(dest="pst_command", required=True)
     where = "PST directory (default: ./pst, else pst/ in the data directory)"
     data = "data directory (default: $PORTRAIT_DATA, else ../shared/data)"
 
-    p = sub.add_parser("check", help="check every PST file and observations file; one line per error")
+    p = sub.add_parser(
+        "check", help="check every PST file and observations file; one line per error"
+    )
     p.add_argument("--pst", metavar="DIR", help=where)
-    p.add_argument("--dept", help="also check that each commune and IRIS belongs to this département (reads the data, slow)")
+    p.add_argument(
+        "--dept",
+        help="also check that each commune and IRIS belongs to this département (reads the data, slow)",
+    )
     p.add_argument("--data", metavar="DIR", help=data)
     p.set_defaults(func=cmd_check)
 

@@ -6,26 +6,34 @@ import textwrap
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.transforms import Bbox  # noqa: E402
-from PIL import Image  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.transforms import Bbox
+from PIL import Image
 
-from reports.formatting import format_number, format_value  # noqa: E402
+from reports.formatting import format_number, format_value
 
 # Okabe-Ito colours: distinguishable with colour-blindness and in grey print.
 COMMUNE, DEPARTEMENT, REGION, FRANCE, MUTED = "#0072B2", "#E69F00", "#009E73", "#7F7F7F", "#C8C8C8"
 DPI = 150
 
-plt.rcParams.update({
-    "font.family": "DejaVu Sans", "font.size": 8.5, "axes.spines.top": False, "axes.spines.right": False,
-    "figure.dpi": DPI,  # frames measured before saving then match the saved image, text included
-    "axes.titlesize": 9, "axes.labelsize": 8.5, "legend.fontsize": 8, "legend.frameon": False,
-    "text.parse_math": False,  # every text drawn is plain text: "50 $ ou 100 $" is not mathtext
-})
+plt.rcParams.update(
+    {
+        "font.family": "DejaVu Sans",
+        "font.size": 8.5,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "figure.dpi": DPI,  # frames measured before saving then match the saved image, text included
+        "axes.titlesize": 9,
+        "axes.labelsize": 8.5,
+        "legend.fontsize": 8,
+        "legend.frameon": False,
+        "text.parse_math": False,  # every text drawn is plain text: "50 $ ou 100 $" is not mathtext
+    }
+)
 
 
 def to_png(fig, close=True, bbox="tight", transparent=False):
@@ -37,8 +45,15 @@ def to_png(fig, close=True, bbox="tight", transparent=False):
     hundreds of nodes, which more than pays for rasterising. An opaque chart is saved as RGB:
     weasyprint would otherwise split and compress an alpha channel that is opaque everywhere."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches=bbox, pad_inches=0.08, transparent=transparent,
-                pil_kwargs={"compress_level": 1 if transparent else 0})
+    fig.savefig(
+        buffer,
+        format="png",
+        dpi=DPI,
+        bbox_inches=bbox,
+        pad_inches=0.08,
+        transparent=transparent,
+        pil_kwargs={"compress_level": 1 if transparent else 0},
+    )
     if close:
         plt.close(fig)
     return buffer.getvalue() if transparent else _png(Image.open(buffer).convert("RGB"))
@@ -72,10 +87,22 @@ def ages(data):
 
 def _refs_series(data):
     """(key, colour, name, offset, height) of each series with a value, the commune's first."""
-    series = [("commune", COMMUNE), ("departement", DEPARTEMENT), ("region", REGION), ("france", FRANCE)]
-    present = [(key, colour, name) for (key, colour), name in zip(series, data["names"]) if any(v is not None for v in data[key])]
+    series = [
+        ("commune", COMMUNE),
+        ("departement", DEPARTEMENT),
+        ("region", REGION),
+        ("france", FRANCE),
+    ]
+    present = [
+        (key, colour, name)
+        for (key, colour), name in zip(series, data["names"])
+        if any(v is not None for v in data[key])
+    ]
     height = 0.8 / len(present)
-    return [(key, colour, name, (k - (len(present) - 1) / 2) * height, height) for k, (key, colour, name) in enumerate(present)]
+    return [
+        (key, colour, name, (k - (len(present) - 1) / 2) * height, height)
+        for k, (key, colour, name) in enumerate(present)
+    ]
 
 
 def _refs_base(data):
@@ -83,12 +110,19 @@ def _refs_base(data):
     n = len(data["labels"])
     present = _refs_series(data)
     fig, ax = plt.subplots(figsize=(6.3, 0.5 + 0.42 * n * max(1, len(present) / 2.2)))
-    for key, colour, name, offset, height in present:
+    for key, colour, _name, offset, height in present:
         if key != "commune":
-            ax.barh(np.arange(n) + offset, [np.nan if v is None else v for v in data[key]], height=height * 0.95, color=colour)
+            ax.barh(
+                np.arange(n) + offset,
+                [np.nan if v is None else v for v in data[key]],
+                height=height * 0.95,
+                color=colour,
+            )
     ax.set_yticks(np.arange(n), [_wrap(label) for label in data["labels"]])
     ax.set_ylim(n - 0.5, -0.5)
-    ax.set_xlim(0, data["scale_max"] * 1.12 or 1)  # room for the value written after the longest bar
+    ax.set_xlim(
+        0, data["scale_max"] * 1.12 or 1
+    )  # room for the value written after the longest bar
     ax.set_xlabel("%")
     # The frame must not depend on the commune's name, which the legend holds: the figure's width at least,
     # and the legend's height measured with the name left out (two columns: as many rows whatever the names).
@@ -96,19 +130,25 @@ def _refs_base(data):
     legend = _refs_legend(fig, ax, {**data, "names": ["", *data["names"][1:]]})
     top = fig.get_tightbbox().padded(0.08).y1
     legend.remove()
-    return fig, [ax], Bbox.from_extents(min(bars.x0, 0), bars.y0, max(bars.x1, fig.get_size_inches()[0]), top)
+    return (
+        fig,
+        [ax],
+        Bbox.from_extents(min(bars.x0, 0), bars.y0, max(bars.x1, fig.get_size_inches()[0]), top),
+    )
 
 
 def _refs_legend(fig, ax, data):
     handles = [Patch(color=colour, label=name) for key, colour, name, *_ in _refs_series(data)]
-    return ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)  # above the bars
+    return ax.legend(
+        handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2
+    )  # above the bars
 
 
 def _refs_layer(fig, axes, data):
     """The commune's bars and values, and the legend naming it."""
     ax = axes[0]
     _refs_legend(fig, ax, data)
-    for key, colour, name, offset, height in _refs_series(data):
+    for key, colour, _name, offset, height in _refs_series(data):
         if key == "commune":
             values = [np.nan if v is None else v for v in data[key]]
             y = np.arange(len(values)) + offset
@@ -130,7 +170,9 @@ class Overlay:
         self.fig = Figure(figsize=fig.get_size_inches(), dpi=fig.dpi)
         self.axes, self.limits = [], []
         for ax in axes:
-            twin = self.fig.add_axes(ax.get_position())  # the position as drawn, after any aspect adjustment
+            twin = self.fig.add_axes(
+                ax.get_position()
+            )  # the position as drawn, after any aspect adjustment
             twin.set_xscale(ax.get_xscale())
             twin.set_yscale(ax.get_yscale())
             self.limits.append((ax.get_xlim(), ax.get_ylim()))
@@ -155,7 +197,13 @@ class Overlay:
     def clear(self):
         """Remove whatever a portrait drew on the twin, ready for the next one."""
         for twin in self.axes:
-            for artist in [*twin.collections, *twin.patches, *twin.lines, *twin.texts, *twin.images]:
+            for artist in [
+                *twin.collections,
+                *twin.patches,
+                *twin.lines,
+                *twin.texts,
+                *twin.images,
+            ]:
                 artist.remove()
             if twin.get_legend():
                 twin.get_legend().remove()
@@ -194,7 +242,10 @@ class Layered:
     def shared(self, data):
         """What the base is drawn from: the data without the commune's own values."""
         return {k: v for k, v in data.items() if k not in self.own} | {
-            "series": [{k: v for k, v in s.items() if k not in self.own} for s in data.get("series", [])]}
+            "series": [
+                {k: v for k, v in s.items() if k not in self.own} for s in data.get("series", [])
+            ]
+        }
 
     def close(self):
         self.overlays.clear()
@@ -212,9 +263,18 @@ def _position_base(data):
     rng = np.random.default_rng(0)
     for ax, item in zip(axes[:, 0], series):
         values = np.asarray(item["values"], dtype=float)
-        ax.scatter(values, rng.uniform(-0.25, 0.25, len(values)), s=14, color=MUTED, edgecolor="none", zorder=2)
+        ax.scatter(
+            values,
+            rng.uniform(-0.25, 0.25, len(values)),
+            s=14,
+            color=MUTED,
+            edgecolor="none",
+            zorder=2,
+        )
         if item["departement"] is not None:
-            ax.axvline(item["departement"], color=DEPARTEMENT, lw=1.5, zorder=3, label="Département")
+            ax.axvline(
+                item["departement"], color=DEPARTEMENT, lw=1.5, zorder=3, label="Département"
+            )
         ax.set_title(item["label"], loc="left", fontsize=8.5)
         ax.set_yticks([])
         ax.set_ylim(-0.6, 0.8)
@@ -228,16 +288,42 @@ def _position_layer(fig, axes, data):
     """The commune's dot and value on each strip, and the legend naming it."""
     dots = []
     for ax, item in zip(axes, data["series"]):
-        dots.append(ax.scatter([item["own"]], [0], s=70, color=COMMUNE, edgecolor="white", zorder=4, label=data["name"]))
-        ax.annotate(item.get("own_text") or format_value(item["own"], item["unit"]), (item["own"], 0), xytext=(0, 9), textcoords="offset points",
-                    ha="center", fontsize=7.5, color=COMMUNE, fontweight="bold")
+        dots.append(
+            ax.scatter(
+                [item["own"]],
+                [0],
+                s=70,
+                color=COMMUNE,
+                edgecolor="white",
+                zorder=4,
+                label=data["name"],
+            )
+        )
+        ax.annotate(
+            item.get("own_text") or format_value(item["own"], item["unit"]),
+            (item["own"], 0),
+            xytext=(0, 9),
+            textcoords="offset points",
+            ha="center",
+            fontsize=7.5,
+            color=COMMUNE,
+            fontweight="bold",
+        )
     handles = dots[:1]
     if any(item["departement"] is not None for item in data["series"]):
         handles.append(Line2D([], [], color=DEPARTEMENT, lw=1.5, label="Département"))
-    fig.legend(handles, [h.get_label() for h in handles], loc="lower center", ncol=2, bbox_to_anchor=(0.5, 0.0))
+    fig.legend(
+        handles,
+        [h.get_label() for h in handles],
+        loc="lower center",
+        ncol=2,
+        bbox_to_anchor=(0.5, 0.0),
+    )
 
 
-position = Layered(_position_base, _position_layer, own=("own", "own_text", "name", "highlight"), bbox=None)  # laid out to hold the legend: the whole figure
+position = Layered(
+    _position_base, _position_layer, own=("own", "own_text", "name", "highlight"), bbox=None
+)  # laid out to hold the legend: the whole figure
 refs = Layered(_refs_base, _refs_layer, own=("commune", "commune_texts", "names"))
 
 
@@ -256,9 +342,13 @@ def iris(data):
     return to_png(fig)
 
 
-
-
-STATUS_COLOURS = {"idée": "#CC79A7", "en préparation": "#E69F00", "en cours": "#0072B2", "terminé": "#009E73", "suspendu": "#7F7F7F"}
+STATUS_COLOURS = {
+    "idée": "#CC79A7",
+    "en préparation": "#E69F00",
+    "en cours": "#0072B2",
+    "terminé": "#009E73",
+    "suspendu": "#7F7F7F",
+}
 
 
 def timeline(data):
@@ -267,22 +357,46 @@ def timeline(data):
 
     projects = data["projects"]
     fig, ax = plt.subplots(figsize=(6.3, 0.9 + 0.42 * (len(projects) + 1)))
-    dates = [d for p in projects for d in (p["start"], p["end"]) if d] + [m["date"] for m in data["meetings"]] + [data["today"]]
+    dates = (
+        [d for p in projects for d in (p["start"], p["end"]) if d]
+        + [m["date"] for m in data["meetings"]]
+        + [data["today"]]
+    )
     first, last = min(dates), max(dates)
     for n, project in enumerate(projects):
         start, end = project["start"] or first, project["end"] or last
-        ax.barh(n, mdates.date2num(end) - mdates.date2num(start), left=mdates.date2num(start), height=0.55,
-                color=STATUS_COLOURS.get(project["status"], MUTED))
+        ax.barh(
+            n,
+            mdates.date2num(end) - mdates.date2num(start),
+            left=mdates.date2num(start),
+            height=0.55,
+            color=STATUS_COLOURS.get(project["status"], MUTED),
+        )
     row = len(projects)
-    for kind, marker, label in (("conference", "D", "Conférence sociale locale"), ("concertation", "o", "Concertation")):
+    for kind, marker, label in (
+        ("conference", "D", "Conférence sociale locale"),
+        ("concertation", "o", "Concertation"),
+    ):
         points = [mdates.date2num(m["date"]) for m in data["meetings"] if m["kind"] == kind]
         if points:
-            ax.scatter(points, [row] * len(points), marker=marker, s=36, color="#1d2330", label=label, zorder=3)
+            ax.scatter(
+                points,
+                [row] * len(points),
+                marker=marker,
+                s=36,
+                color="#1d2330",
+                label=label,
+                zorder=3,
+            )
     ax.axvline(mdates.date2num(data["today"]), color="#D55E00", lw=1.5, label="Aujourd'hui")
-    ax.set_yticks(range(row + 1), [_wrap(p["title"], 40) for p in projects] + ["Réunions"], fontsize=7.5)
+    ax.set_yticks(
+        range(row + 1), [_wrap(p["title"], 40) for p in projects] + ["Réunions"], fontsize=7.5
+    )
     ax.invert_yaxis()
     # One tick limit per frequency: a single one leaves some spans (about four years) with no interval that fits.
-    locator = mdates.AutoDateLocator(minticks=3, maxticks={mdates.YEARLY: 7, mdates.MONTHLY: 8, mdates.DAILY: 8})
+    locator = mdates.AutoDateLocator(
+        minticks=3, maxticks={mdates.YEARLY: 7, mdates.MONTHLY: 8, mdates.DAILY: 8}
+    )
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     handles, labels = ax.get_legend_handles_labels()
@@ -294,7 +408,6 @@ def timeline(data):
 
 
 DRAWERS = {"ages": ages, "refs": refs, "position": position, "iris": iris, "timeline": timeline}
-
 
 
 def draw(chart):
@@ -316,7 +429,9 @@ def _signed_bars(labels, values, xlabel, row, fontsize):
 def contributions(data):
     """What pulls the fragility index up or down."""
     labels = [_wrap(label, 40) for label in data["labels"]]
-    return _signed_bars(labels, data["values"], "Contribution à l'indice (écarts réduits pondérés)", 0.36, 8.5)
+    return _signed_bars(
+        labels, data["values"], "Contribution à l'indice (écarts réduits pondérés)", 0.36, 8.5
+    )
 
 
 def _quadrant_base(data):
@@ -338,18 +453,37 @@ def _quadrant_layer(fig, axes, data):
         right = x > np.nanmean(ax.get_xlim())  # names written inward, inside the measured frame
         if code == data["highlight"]:
             ax.scatter([x], [y], s=70, color=COMMUNE, edgecolor="white", zorder=4)
-            ax.annotate(name, (x, y), xytext=(-6 if right else 6, 6), textcoords="offset points", fontsize=8.5,
-                        ha="right" if right else "left", color=COMMUNE, fontweight="bold")
+            ax.annotate(
+                name,
+                (x, y),
+                xytext=(-6 if right else 6, 6),
+                textcoords="offset points",
+                fontsize=8.5,
+                ha="right" if right else "left",
+                color=COMMUNE,
+                fontweight="bold",
+            )
         elif data["highlight"] is None:
-            ax.annotate(name, (x, y), xytext=(-3 if right else 3, 3), textcoords="offset points", fontsize=6,
-                        ha="right" if right else "left", color="#555555")
+            ax.annotate(
+                name,
+                (x, y),
+                xytext=(-3 if right else 3, 3),
+                textcoords="offset points",
+                fontsize=6,
+                ha="right" if right else "left",
+                color="#555555",
+            )
 
 
-quadrant = Layered(_quadrant_base, _quadrant_layer)  # every commune on two indicators, lines at the département's values
+quadrant = Layered(
+    _quadrant_base, _quadrant_layer
+)  # every commune on two indicators, lines at the département's values
 
 
 def ranking(data):
-    return _signed_bars(data["labels"], data["values"], "Indice de fragilité (0 = moyenne des communes)", 0.19, 7)
+    return _signed_bars(
+        data["labels"], data["values"], "Indice de fragilité (0 = moyenne des communes)", 0.19, 7
+    )
 
 
 DRAWERS.update({"contributions": contributions, "quadrant": quadrant, "ranking": ranking})

@@ -36,17 +36,32 @@ def compare(table, catalogue, a, b, names, dept_name, date):
             continue
         vintage = int(both.index.max())
         va, vb = both.loc[vintage, a], both.loc[vintage, b]
-        spread = communes[(communes["indicator"] == indicator.id) & (communes["vintage"] == vintage)]["value"].std(ddof=0)
+        spread = communes[
+            (communes["indicator"] == indicator.id) & (communes["vintage"] == vintage)
+        ]["value"].std(ddof=0)
         gap = va - vb if indicator.is_rate else (va / vb if vb else np.nan)
         score = abs(va - vb) / spread if spread and not is_missing(spread) else 0.0
-        dept = depts.loc[(indicator.id, vintage)] if (indicator.id, vintage) in depts.index else {"value": np.nan}
+        dept = (
+            depts.loc[(indicator.id, vintage)]
+            if (indicator.id, vintage) in depts.index
+            else {"value": np.nan}
+        )
         own = {code: keyed.loc[(code, indicator.id, vintage)] for code in (a, b)}
         shown = {code: format_row(row, indicator.unit) for code, row in own.items()}
         decimals = min(shown_decimals(indicator.unit, row["decimals"]) for row in own.values())
-        rows.append({
-            "id": indicator.id, "label": indicator.label, "theme": catalogue.themes[indicator.theme], "vintage": vintage,
-            "a": shown[a], "b": shown[b], "dept": format_row(dept, indicator.unit),
-            "gap": format_gap(gap, indicator.unit, decimals), "score": score, "definition": indicator.definition,
-        })
+        rows.append(
+            {
+                "id": indicator.id,
+                "label": indicator.label,
+                "theme": catalogue.themes[indicator.theme],
+                "vintage": vintage,
+                "a": shown[a],
+                "b": shown[b],
+                "dept": format_row(dept, indicator.unit),
+                "gap": format_gap(gap, indicator.unit, decimals),
+                "score": score,
+                "definition": indicator.definition,
+            }
+        )
     rows.sort(key=lambda r: -r["score"])
     return Comparison((a, names[a]), (b, names[b]), dept_name, rows, date)

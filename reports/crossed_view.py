@@ -29,7 +29,9 @@ class CrossedAnalysis:
         self.fragility = fragility_index(territory).set_index("code")
         scored = int(self.fragility["score"].notna().sum())
         if scored < MIN_COMMUNES:
-            raise ValueError(f"{scored} commune(s) with the fragility index's components, at least {MIN_COMMUNES} needed")
+            raise ValueError(
+                f"{scored} commune(s) with the fragility index's components, at least {MIN_COMMUNES} needed"
+            )
         self.typology = typology(territory)
         self.types = self.typology.types.set_index("type")
         self.assignments = self.typology.assignments.set_index("code")
@@ -49,18 +51,28 @@ class CrossedAnalysis:
         row = self.fragility.loc[code]
         if is_missing(row["score"]):
             return None
-        items = [(self._label(c.indicator), row[c.indicator]) for c in self.components if not is_missing(row[c.indicator])]
+        items = [
+            (self._label(c.indicator), row[c.indicator])
+            for c in self.components
+            if not is_missing(row[c.indicator])
+        ]
         items.sort(key=lambda item: -item[1])
         name = self.territory.name_of(code)
         up = [label.lower() for label, value in items if value > 0][:2]
         down = [label.lower() for label, value in items if value < 0][-2:]
-        alt = (f"Barres horizontales : contribution de chaque composante à l'indice de fragilité de {name} "
-               f"({format_number(row['score'], 2)}). Tirent l'indice vers le haut : {', '.join(up) or 'aucune'} ; "
-               f"vers le bas : {', '.join(down) or 'aucune'}.")
+        alt = (
+            f"Barres horizontales : contribution de chaque composante à l'indice de fragilité de {name} "
+            f"({format_number(row['score'], 2)}). Tirent l'indice vers le haut : {', '.join(up) or 'aucune'} ; "
+            f"vers le bas : {', '.join(down) or 'aucune'}."
+        )
         return Chart(
-            "fragilite-contributions", "contributions", "Ce qui fait l'indice de fragilité", alt,
+            "fragilite-contributions",
+            "contributions",
+            "Ce qui fait l'indice de fragilité",
+            alt,
             "calcul à partir des indicateurs du portrait (écarts réduits à la moyenne des communes)",
-            ["Composante", "Contribution"], [[label, format_number(value, 2)] for label, value in items],
+            ["Composante", "Contribution"],
+            [[label, format_number(value, 2)] for label, value in items],
             {"labels": [label for label, _ in items], "values": [float(v) for _, v in items]},
         )
 
@@ -68,43 +80,96 @@ class CrossedAnalysis:
         q = self.quadrants[pair_id]
         if q.points.empty:
             return None
-        x_ind, y_ind = self.territory.catalogue[q.pair.x.indicator], self.territory.catalogue[q.pair.y.indicator]
-        xlabel, ylabel = f"{x_ind.label} ({q.pair.x.vintage})", f"{y_ind.label} ({q.pair.y.vintage})"
+        x_ind, y_ind = (
+            self.territory.catalogue[q.pair.x.indicator],
+            self.territory.catalogue[q.pair.y.indicator],
+        )
+        xlabel, ylabel = (
+            f"{x_ind.label} ({q.pair.x.vintage})",
+            f"{y_ind.label} ({q.pair.y.vintage})",
+        )
         points = q.points
         own = points[points["code"] == code] if code else points.iloc[:0]
         where = ""
         if len(own):
             row = own.iloc[0]
             where = f" {row['name']} : {self._shown(q.pair.x, code, row['x'])} et {self._shown(q.pair.y, code, row['y'])} ({row['quadrant']})."
-        alt = (f"Nuage de points : les {len(points)} communes du département selon {xlabel.lower()} et {ylabel.lower()}, "
-               f"avec des lignes aux valeurs du département.{where}")
+        alt = (
+            f"Nuage de points : les {len(points)} communes du département selon {xlabel.lower()} et {ylabel.lower()}, "
+            f"avec des lignes aux valeurs du département.{where}"
+        )
         return Chart(
-            f"quadrant-{pair_id}", "quadrant", f"{x_ind.label} × {y_ind.label}", alt,
+            f"quadrant-{pair_id}",
+            "quadrant",
+            f"{x_ind.label} × {y_ind.label}",
+            alt,
             "indicateurs du portrait ; lignes : valeurs du département",
             ["Commune", xlabel, ylabel, "Position"],
-            [[r["name"], self._shown(q.pair.x, r["code"], r["x"]), self._shown(q.pair.y, r["code"], r["y"]), r["quadrant"]] for _, r in points.iterrows()],
-            {"x": points["x"].tolist(), "y": points["y"].tolist(), "names": points["name"].tolist(), "codes": points["code"].tolist(),
-             "x0": None if np.isnan(q.x0) else float(q.x0), "y0": None if np.isnan(q.y0) else float(q.y0),
-             "xlabel": xlabel, "ylabel": ylabel, "highlight": code},
+            [
+                [
+                    r["name"],
+                    self._shown(q.pair.x, r["code"], r["x"]),
+                    self._shown(q.pair.y, r["code"], r["y"]),
+                    r["quadrant"],
+                ]
+                for _, r in points.iterrows()
+            ],
+            {
+                "x": points["x"].tolist(),
+                "y": points["y"].tolist(),
+                "names": points["name"].tolist(),
+                "codes": points["code"].tolist(),
+                "x0": None if np.isnan(q.x0) else float(q.x0),
+                "y0": None if np.isnan(q.y0) else float(q.y0),
+                "xlabel": xlabel,
+                "ylabel": ylabel,
+                "highlight": code,
+            },
         )
 
     def commune_view(self, code):
         """What a commune's portrait shows in its "Indicateurs croisés" section."""
         territory = self.territory
         row = self.fragility.loc[code] if code in self.fragility.index else None
-        score = None if row is None or is_missing(row["score"]) else {
-            "value": format_number(row["score"], 2), "rank": format_rank(row["rank"], self.fragility["score"].notna().sum()),
-            "missing": [self._label(i) for i in row["missing"]],
-        }
+        score = (
+            None
+            if row is None or is_missing(row["score"])
+            else {
+                "value": format_number(row["score"], 2),
+                "rank": format_rank(row["rank"], self.fragility["score"].notna().sum()),
+                "missing": [self._label(i) for i in row["missing"]],
+            }
+        )
         assigned = self.assignments.loc[code] if code in self.assignments.index else None
-        kind = None if assigned is None else {
-            "label": assigned["label"], "size": int(self.types.loc[assigned["type"], "size"]), "type": int(assigned["type"]),
-        }
+        kind = (
+            None
+            if assigned is None
+            else {
+                "label": assigned["label"],
+                "size": int(self.types.loc[assigned["type"], "size"]),
+                "type": int(assigned["type"]),
+            }
+        )
         similar = similar_communes(territory.table, code, n=5, catalogue=territory.catalogue)
         return {
-            "score": score, "type": kind,
-            "similar": [{"name": r["name"], "distance": format_number(r["distance"], 2), "explanation": r["explanation"]} for _, r in similar.iterrows()],
-            "charts": [c for c in [self.contributions_chart(code), *(self.quadrant_chart(p, code) for p in self.quadrants)] if c],
+            "score": score,
+            "type": kind,
+            "similar": [
+                {
+                    "name": r["name"],
+                    "distance": format_number(r["distance"], 2),
+                    "explanation": r["explanation"],
+                }
+                for _, r in similar.iterrows()
+            ],
+            "charts": [
+                c
+                for c in [
+                    self.contributions_chart(code),
+                    *(self.quadrant_chart(p, code) for p in self.quadrants),
+                ]
+                if c
+            ],
         }
 
     def synthesis(self):
@@ -112,36 +177,84 @@ class CrossedAnalysis:
         territory = self.territory
         ranked = self.fragility.dropna(subset=["score"]).sort_values("score", ascending=False)
         ranking = Chart(
-            "fragilite-classement", "ranking", "Indice de fragilité des communes",
+            "fragilite-classement",
+            "ranking",
+            "Indice de fragilité des communes",
             f"Barres horizontales : indice de fragilité des {len(ranked)} communes, de la plus fragile "
             f"({ranked['name'].iloc[0]}) à la moins fragile ({ranked['name'].iloc[-1]}).",
-            "calcul à partir des indicateurs des portraits", ["Rang", "Commune", "Indice"],
-            [[int(r["rank"]), r["name"], format_number(r["score"], 2)] for _, r in ranked.iterrows()],
+            "calcul à partir des indicateurs des portraits",
+            ["Rang", "Commune", "Indice"],
+            [
+                [int(r["rank"]), r["name"], format_number(r["score"], 2)]
+                for _, r in ranked.iterrows()
+            ],
             {"labels": ranked["name"].tolist(), "values": ranked["score"].tolist()},
         )
         colours = {t: TYPE_COLOURS[(t - 1) % len(TYPE_COLOURS)] for t in self.types.index}
         types_map = Chart(
-            "carte-types", "types", "Typologie des communes",
-            "Carte des communes colorées selon leur type : " + " ; ".join(
-                f"type {t} ({r['size']} communes) : {r['label'].lower()}" for t, r in self.types.iterrows()) + ".",
-            "classification des communes sur les indicateurs des portraits ; IGN, Admin Express", [], [],
-            {"values": {c: int(t) for c, t in self.assignments["type"].items()}, "colours": colours,
-             "labels": {int(t): f"{t}. {r['label']}" for t, r in self.types.iterrows()}},
+            "carte-types",
+            "types",
+            "Typologie des communes",
+            "Carte des communes colorées selon leur type : "
+            + " ; ".join(
+                f"type {t} ({r['size']} communes) : {r['label'].lower()}"
+                for t, r in self.types.iterrows()
+            )
+            + ".",
+            "classification des communes sur les indicateurs des portraits ; IGN, Admin Express",
+            [],
+            [],
+            {
+                "values": {c: int(t) for c, t in self.assignments["type"].items()},
+                "colours": colours,
+                "labels": {int(t): f"{t}. {r['label']}" for t, r in self.types.iterrows()},
+            },
         )
         profiles = []
         for t, r in self.types.iterrows():
             rows = self.typology.profiles[self.typology.profiles["type"] == t]
             members = self.assignments[self.assignments["type"] == t]["name"].tolist()
-            profiles.append({
-                "type": int(t), "label": r["label"], "size": int(r["size"]), "colour": colours[t], "members": members,
-                "rows": [{"label": self._label(p["indicator"]), "vintage": int(p["vintage"]),
-                          "mean": format_value(p["mean"], territory.catalogue[p["indicator"]].unit),
-                          "departement": format_value(p["departement_value"], territory.catalogue[p["indicator"]].unit),
-                          "z": format_number(p["mean_z"], 2, signed=True)} for _, p in rows.iterrows()],
-            })
-        silhouettes = ", ".join(f"{k} types : {format_number(v, 2)}" for k, v in sorted(self.typology.silhouettes.items()))
+            profiles.append(
+                {
+                    "type": int(t),
+                    "label": r["label"],
+                    "size": int(r["size"]),
+                    "colour": colours[t],
+                    "members": members,
+                    "rows": [
+                        {
+                            "label": self._label(p["indicator"]),
+                            "vintage": int(p["vintage"]),
+                            "mean": format_value(
+                                p["mean"], territory.catalogue[p["indicator"]].unit
+                            ),
+                            "departement": format_value(
+                                p["departement_value"], territory.catalogue[p["indicator"]].unit
+                            ),
+                            "z": format_number(p["mean_z"], 2, signed=True),
+                        }
+                        for _, p in rows.iterrows()
+                    ],
+                }
+            )
+        silhouettes = ", ".join(
+            f"{k} types : {format_number(v, 2)}"
+            for k, v in sorted(self.typology.silhouettes.items())
+        )
         return {
-            "ranking": ranking, "types_map": types_map, "profiles": profiles, "k": self.typology.k, "silhouettes": silhouettes,
+            "ranking": ranking,
+            "types_map": types_map,
+            "profiles": profiles,
+            "k": self.typology.k,
+            "silhouettes": silhouettes,
             "quadrants": [c for c in (self.quadrant_chart(p) for p in self.quadrants) if c],
-            "components": [(self._label(c.indicator), c.vintage, format_number(c.weight, 0), "+" if c.sign > 0 else "−") for c in self.components],
+            "components": [
+                (
+                    self._label(c.indicator),
+                    c.vintage,
+                    format_number(c.weight, 0),
+                    "+" if c.sign > 0 else "−",
+                )
+                for c in self.components
+            ],
         }

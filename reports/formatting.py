@@ -73,7 +73,11 @@ ESTIMATE_MARK = f"{NBSP}(e)"
 def format_row(row, unit):
     """A tidy-table row's value with the decimals its source publishes, "(e)" marking an estimate."""
     text = format_value(row["value"], unit, shown_decimals(unit, row.get("decimals")))
-    return text + ESTIMATE_MARK if not is_missing(row["value"]) and bool(row.get("estimate", False)) else text
+    return (
+        text + ESTIMATE_MARK
+        if not is_missing(row["value"]) and bool(row.get("estimate", False))
+        else text
+    )
 
 
 def legend_decimals(values, decimals):

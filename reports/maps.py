@@ -43,7 +43,9 @@ class MapPainter:
 
     def __init__(self, communes, departements, iris=None):
         self.communes = to_lambert(communes).set_index("code")
-        self.departements = to_lambert(departements) if departements is not None and len(departements) else None
+        self.departements = (
+            to_lambert(departements) if departements is not None and len(departements) else None
+        )
         self.iris = to_lambert(iris) if iris is not None else None
         self._bases = {}
 
@@ -60,7 +62,9 @@ class MapPainter:
         if key in self._bases:
             return self._bases[key]
         fig, ax = plt.subplots(figsize=(3.6, 3.3))
-        values = self.communes.index.map(lambda c: data["values"].get(c, np.nan)).to_numpy(dtype=float)
+        values = self.communes.index.map(lambda c: data["values"].get(c, np.nan)).to_numpy(
+            dtype=float
+        )
         known = ~np.isnan(values)
         classes = quantiles(values[known])
         k = len(classes.bins)
@@ -69,7 +73,9 @@ class MapPainter:
         colours[known] = [matplotlib.colors.to_hex(cmap(c)) for c in classes.yb]
         self.communes.plot(ax=ax, color=list(colours), edgecolor="white", linewidth=0.4)
         if (~known).any():
-            self.communes[~known].plot(ax=ax, facecolor=MISSING_COLOUR, edgecolor="#999999", hatch="////", linewidth=0.3)
+            self.communes[~known].plot(
+                ax=ax, facecolor=MISSING_COLOUR, edgecolor="#999999", hatch="////", linewidth=0.3
+            )
         self._frame(ax, self.communes)
         decimals = _legend_decimals(data)
         lower = values[known].min()
@@ -79,11 +85,24 @@ class MapPainter:
             handles.append(Patch(facecolor=cmap(n), edgecolor="#888888", linewidth=0.3, label=text))
             lower = upper
         if (~known).any():
-            handles.append(Patch(facecolor=MISSING_COLOUR, hatch="////", edgecolor="#999999", label="n.d."))
+            handles.append(
+                Patch(facecolor=MISSING_COLOUR, hatch="////", edgecolor="#999999", label="n.d.")
+            )
         unit = {"%": "en %", "€": "en €"}.get(data["unit"], data["unit"])
-        ax.legend(handles=handles, title=unit, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, fontsize=7.5,
-                  title_fontsize=7.5, columnspacing=0.8, handlelength=1.2)
-        self._bases[key] = Overlay(fig, [ax])  # a commune's outline stays inside the frame measured here
+        ax.legend(
+            handles=handles,
+            title=unit,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncol=3,
+            fontsize=7.5,
+            title_fontsize=7.5,
+            columnspacing=0.8,
+            handlelength=1.2,
+        )
+        self._bases[key] = Overlay(
+            fig, [ax]
+        )  # a commune's outline stays inside the frame measured here
         return self._bases[key]
 
     def _outline(self, highlight):
@@ -113,11 +132,17 @@ class MapPainter:
             self._frame(ax, self.communes.buffer(3000))
             self._bases["locator"] = Overlay(fig, [ax])
         highlight = data.get("highlight")
-        codes = [c for c in ([highlight] if isinstance(highlight, str) else highlight or []) if c in self.communes.index]
+        codes = [
+            c
+            for c in ([highlight] if isinstance(highlight, str) else highlight or [])
+            if c in self.communes.index
+        ]
 
         def layer(fig, axes):
             if codes:
-                self.communes.loc[codes].plot(ax=axes[0], color=COMMUNE, edgecolor="white", linewidth=0.4, aspect=None)
+                self.communes.loc[codes].plot(
+                    ax=axes[0], color=COMMUNE, edgecolor="white", linewidth=0.4, aspect=None
+                )
                 self._outline(codes).plot(ax=axes[0], color="black", linewidth=0.8, aspect=None)
 
         return self._bases["locator"].render(layer)
@@ -130,34 +155,71 @@ class MapPainter:
         known = ~np.isnan(values)
         if known.sum() >= 3:
             classes = quantiles(values[known])
-            cmap = matplotlib.colormaps[PALETTES.get(data["polarity"], "PuBu")].resampled(len(classes.bins))
-            shapes[known].plot(ax=ax, color=[cmap(c) for c in classes.yb], edgecolor="white", linewidth=0.5)
+            cmap = matplotlib.colormaps[PALETTES.get(data["polarity"], "PuBu")].resampled(
+                len(classes.bins)
+            )
+            shapes[known].plot(
+                ax=ax, color=[cmap(c) for c in classes.yb], edgecolor="white", linewidth=0.5
+            )
             lower = values[known].min()
             handles = []
             for n, upper in enumerate(classes.bins):
                 decimals = _legend_decimals(data)
-                handles.append(Patch(facecolor=cmap(n), label=f"{format_number(lower, decimals)} – {format_number(upper, decimals)}"))
+                handles.append(
+                    Patch(
+                        facecolor=cmap(n),
+                        label=f"{format_number(lower, decimals)} – {format_number(upper, decimals)}",
+                    )
+                )
                 lower = upper
         else:
             handles = []
         if (~known).any():
-            shapes[~known].plot(ax=ax, facecolor=MISSING_COLOUR, edgecolor="#999999", hatch="////", linewidth=0.4)
-            handles.append(Patch(facecolor=MISSING_COLOUR, hatch="////", edgecolor="#999999", label="valeur non diffusée"))
+            shapes[~known].plot(
+                ax=ax, facecolor=MISSING_COLOUR, edgecolor="#999999", hatch="////", linewidth=0.4
+            )
+            handles.append(
+                Patch(
+                    facecolor=MISSING_COLOUR,
+                    hatch="////",
+                    edgecolor="#999999",
+                    label="valeur non diffusée",
+                )
+            )
         self.communes.loc[[data["commune"]]].boundary.plot(ax=ax, color="black", linewidth=1.2)
         self._frame(ax, shapes)
         unit = {"%": "en %", "€": "en €"}.get(data["unit"], data["unit"])
-        ax.legend(handles=handles, title=unit, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title_fontsize=8)
+        ax.legend(
+            handles=handles,
+            title=unit,
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+            fontsize=8,
+            title_fontsize=8,
+        )
         return to_png(fig)
 
     def types(self, data):
         """Communes coloured by category (the typology), with a legend of the categories."""
         fig, ax = plt.subplots(figsize=(6.0, 4.6))
         categories = self.communes.index.map(lambda c: data["values"].get(c))
-        colours = [data["colours"].get(t, MISSING_COLOUR) if t is not None else MISSING_COLOUR for t in categories]
+        colours = [
+            data["colours"].get(t, MISSING_COLOUR) if t is not None else MISSING_COLOUR
+            for t in categories
+        ]
         self.communes.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.5)
         self._frame(ax, self.communes)
-        handles = [Patch(facecolor=data["colours"][t], label=label) for t, label in sorted(data["labels"].items())]
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), fontsize=7.5, frameon=False)
+        handles = [
+            Patch(facecolor=data["colours"][t], label=label)
+            for t, label in sorted(data["labels"].items())
+        ]
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            fontsize=7.5,
+            frameon=False,
+        )
         return to_png(fig)
 
     def close(self):
@@ -165,6 +227,10 @@ class MapPainter:
         self._bases.clear()
 
     def draw(self, chart):
-        drawers = {"choropleth": self.choropleth, "locator": self.locator, "iris_map": self.iris_map, "types": self.types}
+        drawers = {
+            "choropleth": self.choropleth,
+            "locator": self.locator,
+            "iris_map": self.iris_map,
+            "types": self.types,
+        }
         return drawers[chart.kind](chart.data)
-

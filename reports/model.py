@@ -13,16 +13,37 @@ from geodata.errors import InputError
 from indicators.sources import source_meta
 from indicators.territory import earlier_references, fold, shown_value
 from reports.formatting import (
-    ESTIMATE_MARK, MISSING, NBSP, format_date, format_rank, format_row, format_value, is_missing, legend_decimals, shown_decimals,
+    ESTIMATE_MARK,
+    MISSING,
+    NBSP,
+    format_date,
+    format_rank,
+    format_row,
+    format_value,
+    is_missing,
+    legend_decimals,
+    shown_decimals,
 )
 from reports.phrases import Facts, headline, indicator_sentence, notability, phrase_table
 
 LICENCE = "Licence Ouverte / Open Licence, INSEE / IGN"
 AGE_BANDS = [
-    ("0-14 ans", "P22_POP0014"), ("15-29 ans", "P22_POP1529"), ("30-44 ans", "P22_POP3044"),
-    ("45-59 ans", "P22_POP4559"), ("60-74 ans", "P22_POP6074"), ("75-89 ans", "P22_POP7589"), ("90 ans ou plus", "P22_POP90P"),
+    ("0-14 ans", "P22_POP0014"),
+    ("15-29 ans", "P22_POP1529"),
+    ("30-44 ans", "P22_POP3044"),
+    ("45-59 ans", "P22_POP4559"),
+    ("60-74 ans", "P22_POP6074"),
+    ("75-89 ans", "P22_POP7589"),
+    ("90 ans ou plus", "P22_POP90P"),
 ]
-MAP_INDICATORS = ["taux_pauvrete", "niveau_vie_median", "taux_chomage_15_64", "part_familles_monoparentales", "part_locataires_hlm", "part_sans_diplome"]
+MAP_INDICATORS = [
+    "taux_pauvrete",
+    "niveau_vie_median",
+    "taux_chomage_15_64",
+    "part_familles_monoparentales",
+    "part_locataires_hlm",
+    "part_sans_diplome",
+]
 
 
 def slugify(name):
@@ -53,7 +74,9 @@ class Row:
     definition: str
     sentence: object = None
     earlier: bool = False  # a line of an earlier vintage, shown for references the latest one lacks
-    france_name: str = ""  # France métropolitaine or France entière: the territory the France cell is for
+    france_name: str = (
+        ""  # France métropolitaine or France entière: the territory the France cell is for
+    )
 
 
 @dataclass
@@ -83,7 +106,11 @@ class Section:
     @property
     def columns(self):
         """Reference columns with at least one value; the others are said once under the table."""
-        return [level for level in ("region", "france") if any(getattr(r, level).value is not None for r in self.rows)]
+        return [
+            level
+            for level in ("region", "france")
+            if any(getattr(r, level).value is not None for r in self.rows)
+        ]
 
     @property
     def empty_columns(self):
@@ -123,7 +150,10 @@ class Portrait:
     def folder(self):
         """The portrait's folder, a single name: a code that could name a path elsewhere is refused."""
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_]*", self.code):
-            raise InputError(None, f"territory code {self.code!r} cannot name a folder (letters, digits and _ only)")
+            raise InputError(
+                None,
+                f"territory code {self.code!r} cannot name a folder (letters, digits and _ only)",
+            )
         return f"{self.code}-{self.slug}"
 
     @property
@@ -158,7 +188,9 @@ class Notes:
         if is_missing(value):
             text = reason or "valeur manquante"
             if note and not is_missing(old):
-                text = f"{text} ; {note} : {format_value(old, unit, shown_decimals(unit, decimals))}"
+                text = (
+                    f"{text} ; {note} : {format_value(old, unit, shown_decimals(unit, decimals))}"
+                )
             return Cell(MISSING, self.number(text), None)
         text = _breakable(format_value(value, unit, shown_decimals(unit, decimals)), unit)
         if estimate:
@@ -169,7 +201,13 @@ class Notes:
         """A reference territory's cell; a published value read elsewhere than the commune's source cites it."""
         if ref is None:
             return Cell(MISSING, self.number("territoire absent des sources"))
-        cell = self.cell(ref["value"], unit, ref["missing_reason"], decimals=ref["decimals"], estimate=bool(ref["estimate"]))
+        cell = self.cell(
+            ref["value"],
+            unit,
+            ref["missing_reason"],
+            decimals=ref["decimals"],
+            estimate=bool(ref["estimate"]),
+        )
         if cell.value is not None and cell.note is None and ref["source"] != own_source:
             cell.note = self.number(f"{ref['name']} : {ref['source']}")
         return cell
@@ -188,7 +226,8 @@ def _references(territory):
     if "_references" not in territory.__dict__:
         table = territory.table
         territory.__dict__["_references"] = {
-            level: table[table["level"] == level].set_index(["indicator", "vintage"]) for level in ("departement", "region", "france")
+            level: table[table["level"] == level].set_index(["indicator", "vintage"])
+            for level in ("departement", "region", "france")
         }
     return territory.__dict__["_references"]
 
@@ -197,7 +236,9 @@ def _known_vintages(own):
     """{indicator: [(vintage, value, decimals, estimate), ...]} of the known values, oldest first."""
     known = own.dropna(subset=["value"]).sort_values("vintage")
     out = {}
-    for row in zip(known["indicator"], known["vintage"], known["value"], known["decimals"], known["estimate"]):
+    for row in zip(
+        known["indicator"], known["vintage"], known["value"], known["decimals"], known["estimate"]
+    ):
         out.setdefault(row[0], []).append((int(row[1]), *row[2:]))
     return out
 
@@ -207,11 +248,21 @@ def _evolution(series, indicator, latest_vintage):
     values of the same kind, and in whole points when the rates are published as whole numbers."""
     if getattr(indicator, "derivations", None) or indicator.evolution or len(series) < 2:
         return ""
-    (first_vintage, first, first_decimals, first_estimate), (last_vintage, last, last_decimals, last_estimate) = series[0], series[-1]
-    if last_vintage != latest_vintage or first_vintage == last_vintage or bool(first_estimate) != bool(last_estimate):
+    (
+        (first_vintage, first, first_decimals, first_estimate),
+        (last_vintage, last, last_decimals, last_estimate),
+    ) = series[0], series[-1]
+    if (
+        last_vintage != latest_vintage
+        or first_vintage == last_vintage
+        or bool(first_estimate) != bool(last_estimate)
+    ):
         return ""
     if indicator.is_rate:
-        decimals = min(shown_decimals(indicator.unit, first_decimals), shown_decimals(indicator.unit, last_decimals))
+        decimals = min(
+            shown_decimals(indicator.unit, first_decimals),
+            shown_decimals(indicator.unit, last_decimals),
+        )
         change = format_value(last - first, "points", min(decimals, shown_decimals("points")))
     else:
         change = format_value((last / first - 1) * 100, "%", decimals=1)
@@ -222,19 +273,40 @@ def _evolution(series, indicator, latest_vintage):
 def _facts(indicator, row, territory=None, refs=None):
     """The facts a sentence may use; a count is never compared with the département's total."""
     ref = None if indicator.unit in COUNT_UNITS else row["departement_value"]
-    dept = _known(_reference(refs, "departement", indicator.id, row["vintage"])) if refs is not None else None
+    dept = (
+        _known(_reference(refs, "departement", indicator.id, row["vintage"]))
+        if refs is not None
+        else None
+    )
     return Facts(
-        indicator.id, row["value"], ref, row["rank"], row["rank_of"], indicator.is_rate, indicator.unit, row["ties"],
-        row["decimals"], rank_text(territory, row) if territory is not None else "", int(row["vintage"]),
-        bool(dept is not None and dept["estimate"]), None if dept is None else dept["decimals"], bool(row["estimate"]),
+        indicator.id,
+        row["value"],
+        ref,
+        row["rank"],
+        row["rank_of"],
+        indicator.is_rate,
+        indicator.unit,
+        row["ties"],
+        row["decimals"],
+        rank_text(territory, row) if territory is not None else "",
+        int(row["vintage"]),
+        bool(dept is not None and dept["estimate"]),
+        None if dept is None else dept["decimals"],
+        bool(row["estimate"]),
         _operand_years(indicator, int(row["vintage"])),
     )
 
 
 def _operand_years(indicator, vintage):
     """ "2021 et 2022" for a crossed indicator whose operands are of several vintages, else ""."""
-    derivation = next((d for d in getattr(indicator, "derivations", ()) if d.vintage == vintage), None)
-    years = sorted({o.vintage for o in derivation.operands}) if derivation and not indicator.evolution else []
+    derivation = next(
+        (d for d in getattr(indicator, "derivations", ()) if d.vintage == vintage), None
+    )
+    years = (
+        sorted({o.vintage for o in derivation.operands})
+        if derivation and not indicator.evolution
+        else []
+    )
     return " et ".join(str(y) for y in years) if len(years) > 1 else ""
 
 
@@ -244,7 +316,11 @@ MAX_FINDINGS = 4
 
 def _findings(rows):
     """The most notable sentences of a section, counts of households and dwellings left out."""
-    sentences = [r.sentence for r in rows if r.sentence is not None and (r.unit not in COUNT_UNITS or r.id == "population")]
+    sentences = [
+        r.sentence
+        for r in rows
+        if r.sentence is not None and (r.unit not in COUNT_UNITS or r.id == "population")
+    ]
     ranked = sorted(sentences, key=lambda s: -notability(s.facts))
     keep = set(id(s) for s in ranked[:MAX_FINDINGS])
     return [s for s in sentences if id(s) in keep]
@@ -272,24 +348,54 @@ def rank_text(territory, row):
 
 def _row(territory, indicator, row, refs, notes, known, earlier=False):
     references = {level: _reference(refs, level, indicator.id, row["vintage"]) for level in LEVELS}
-    cells = {level: notes.reference(ref, indicator.unit, row["source"]) for level, ref in references.items()}
+    cells = {
+        level: notes.reference(ref, indicator.unit, row["source"])
+        for level, ref in references.items()
+    }
     facts = _facts(indicator, row, territory, refs)
-    sentence = None if earlier or is_missing(row["value"]) else indicator_sentence(facts, indicator.label, indicator.unit)
-    own = notes.cell(row["value"], indicator.unit, row["missing_reason"], row["note"], row["old_perimeter_value"], row["decimals"], bool(row["estimate"]))
+    sentence = (
+        None
+        if earlier or is_missing(row["value"])
+        else indicator_sentence(facts, indicator.label, indicator.unit)
+    )
+    own = notes.cell(
+        row["value"],
+        indicator.unit,
+        row["missing_reason"],
+        row["note"],
+        row["old_perimeter_value"],
+        row["decimals"],
+        bool(row["estimate"]),
+    )
     if indicator.evolution:  # a change: its sign is part of it
         for cell in (own, *cells.values()):
             cell.text = _signed(cell)
     france = _known(references["france"])
     return Row(
-        indicator.id, indicator.label, indicator.unit, int(row["vintage"]), own,
-        cells["departement"], cells["region"], cells["france"], rank_text(territory, row),
-        "" if earlier else _evolution(known.get(indicator.id, []), indicator, row["vintage"]), row["source"], indicator.definition,
-        sentence, earlier, "" if france is None else france["name"],
+        indicator.id,
+        indicator.label,
+        indicator.unit,
+        int(row["vintage"]),
+        own,
+        cells["departement"],
+        cells["region"],
+        cells["france"],
+        rank_text(territory, row),
+        "" if earlier else _evolution(known.get(indicator.id, []), indicator, row["vintage"]),
+        row["source"],
+        indicator.definition,
+        sentence,
+        earlier,
+        "" if france is None else france["name"],
     )
 
 
 def _signed(cell):
-    return "+" + cell.text if cell.value is not None and cell.value > 0 and not cell.text.startswith("+") else cell.text
+    return (
+        "+" + cell.text
+        if cell.value is not None and cell.value > 0 and not cell.text.startswith("+")
+        else cell.text
+    )
 
 
 def build_rows(territory, code, theme, notes):
@@ -309,7 +415,9 @@ def build_rows(territory, code, theme, notes):
         for vintage in earlier_references(territory.rows_for(indicator.id), row["vintage"]):
             previous = mine[mine["vintage"] == vintage]
             if len(previous):
-                rows.append(_row(territory, indicator, previous.iloc[0], refs, notes, known, earlier=True))
+                rows.append(
+                    _row(territory, indicator, previous.iloc[0], refs, notes, known, earlier=True)
+                )
     return rows
 
 
@@ -319,7 +427,12 @@ def _section_headline(territory, code, theme):
     for indicator_id in phrase_table()["headline_candidates"].get(theme, []):
         if indicator_id not in latest.index or is_missing(latest.loc[indicator_id, "value"]):
             continue
-        facts = _facts(territory.catalogue[indicator_id], latest.loc[indicator_id], territory, _references(territory))
+        facts = _facts(
+            territory.catalogue[indicator_id],
+            latest.loc[indicator_id],
+            territory,
+            _references(territory),
+        )
         sentence = headline(facts)
         score = notability(facts)
         if sentence and (best is None or score > best_score):
@@ -332,8 +445,18 @@ def _theme_chart(territory, code, theme, rows, dept_name, region_name):
     data = [r for r in rows if r.unit == "%" and r.value.value is not None and not r.earlier]
     if not data:
         return None
-    columns = ["Indicateur", "Année", territory.name_of(code), dept_name, region_name or "Région", "France"]
-    table_rows = [[r.label, r.vintage, r.value.text, r.departement.text, r.region.text, _france_text(r)] for r in data]
+    columns = [
+        "Indicateur",
+        "Année",
+        territory.name_of(code),
+        dept_name,
+        region_name or "Région",
+        "France",
+    ]
+    table_rows = [
+        [r.label, r.vintage, r.value.text, r.departement.text, r.region.text, _france_text(r)]
+        for r in data
+    ]
     series = {
         "labels": [r.label for r in data],
         "commune": [r.value.value for r in data],
@@ -341,7 +464,12 @@ def _theme_chart(territory, code, theme, rows, dept_name, region_name):
         "departement": [r.departement.value for r in data],
         "region": [r.region.value for r in data],
         "france": [r.france.value for r in data],
-        "names": [territory.name_of(code), dept_name, region_name or "Région", _france_legend(data)],
+        "names": [
+            territory.name_of(code),
+            dept_name,
+            region_name or "Région",
+            _france_legend(data),
+        ],
         "scale_max": _scale_max(territory, data),
     }
     label = territory.catalogue.themes[theme]
@@ -353,7 +481,16 @@ def _theme_chart(territory, code, theme, rows, dept_name, region_name):
     )
     sources = sorted({r.source for r in data})
     own = "le territoire" if hasattr(territory, "members_of") else "la commune"
-    return Chart(f"refs-{theme}", "refs", f"{label} : {own} et ses références", alt, " ; ".join(sources), columns, table_rows, series)
+    return Chart(
+        f"refs-{theme}",
+        "refs",
+        f"{label} : {own} et ses références",
+        alt,
+        " ; ".join(sources),
+        columns,
+        table_rows,
+        series,
+    )
 
 
 def _france_legend(rows):
@@ -364,7 +501,11 @@ def _france_legend(rows):
 
 def _france_text(row):
     """A France cell of a chart's table, saying when it is France entière (the column is France métropolitaine otherwise)."""
-    return f"{row.france.text} (France entière)" if row.france_name == FRANCE_NAMES["FE"] else row.france.text
+    return (
+        f"{row.france.text} (France entière)"
+        if row.france_name == FRANCE_NAMES["FE"]
+        else row.france.text
+    )
 
 
 def _scale_max(territory, rows):
@@ -379,12 +520,18 @@ def _scale_max(territory, rows):
 
 def _position_chart(territory, code, theme, peers="communes du département"):
     """Each commune as a dot for the theme's headline indicators, the portrait's commune highlighted."""
-    ids = [i for i in phrase_table()["headline_candidates"].get(theme, []) if i in territory.catalogue.indicators][:4]
+    ids = [
+        i
+        for i in phrase_table()["headline_candidates"].get(theme, [])
+        if i in territory.catalogue.indicators
+    ][:4]
     series, rows, sources = [], [], []
     for indicator_id in ids:
         indicator = territory.catalogue[indicator_id]
         candidates = territory.rows_for(indicator_id)
-        latest_vintage = candidates[(candidates["level"] == "commune") & candidates["value"].notna()]["vintage"].max()
+        latest_vintage = candidates[
+            (candidates["level"] == "commune") & candidates["value"].notna()
+        ]["vintage"].max()
         if is_missing(latest_vintage):
             continue
         sub = candidates[candidates["vintage"] == latest_vintage]
@@ -394,24 +541,46 @@ def _position_chart(territory, code, theme, peers="communes du département"):
             continue
         dept = sub[sub["level"] == "departement"]["value"]
         sources.append(own["source"].iloc[0])
-        series.append({
-            "label": f"{indicator.label} ({int(latest_vintage)})", "unit": indicator.unit,
-            "values": communes["value"].tolist(), "own": float(own["value"].iloc[0]),
-            "own_text": format_row(own.iloc[0], indicator.unit),
-            "departement": float(dept.iloc[0]) if len(dept) and not is_missing(dept.iloc[0]) else None,
-        })
+        series.append(
+            {
+                "label": f"{indicator.label} ({int(latest_vintage)})",
+                "unit": indicator.unit,
+                "values": communes["value"].tolist(),
+                "own": float(own["value"].iloc[0]),
+                "own_text": format_row(own.iloc[0], indicator.unit),
+                "departement": float(dept.iloc[0])
+                if len(dept) and not is_missing(dept.iloc[0])
+                else None,
+            }
+        )
         places = shown_decimals(indicator.unit, own["decimals"].iloc[0])
-        rows.append([indicator.label, int(latest_vintage), format_row(own.iloc[0], indicator.unit),
-                     rank_text(territory, own.iloc[0]),
-                     format_value(communes["value"].min(), indicator.unit, places), format_value(communes["value"].max(), indicator.unit, places)])
+        rows.append(
+            [
+                indicator.label,
+                int(latest_vintage),
+                format_row(own.iloc[0], indicator.unit),
+                rank_text(territory, own.iloc[0]),
+                format_value(communes["value"].min(), indicator.unit, places),
+                format_value(communes["value"].max(), indicator.unit, places),
+            ]
+        )
     if not series:
         return None
     name = territory.name_of(code)
-    alt = f"Nuage de points : position de {name} parmi les {len(territory.communes)} {peers} pour " + ", ".join(
-        f"{r[0].lower()} ({r[3]})" for r in rows) + "."
+    alt = (
+        f"Nuage de points : position de {name} parmi les {len(territory.communes)} {peers} pour "
+        + ", ".join(f"{r[0].lower()} ({r[3]})" for r in rows)
+        + "."
+    )
     return Chart(
-        f"position-{theme}", "position", f"Position parmi les {peers}", alt,
-        " ; ".join(sources), ["Indicateur", "Année", name, "Rang", "Minimum", "Maximum"], rows, {"series": series, "name": name},
+        f"position-{theme}",
+        "position",
+        f"Position parmi les {peers}",
+        alt,
+        " ; ".join(sources),
+        ["Indicateur", "Année", name, "Rang", "Minimum", "Maximum"],
+        rows,
+        {"series": series, "name": name},
     )
 
 
@@ -433,7 +602,10 @@ def _ages_chart(territory, code):
     if own.isna().any() or own.sum() == 0:
         return None
     own_share, dept_share = own / own.sum() * 100, dept / dept.sum() * 100
-    rows = [[label, format_value(own_share[v], "%"), format_value(dept_share[v], "%")] for label, v in AGE_BANDS]
+    rows = [
+        [label, format_value(own_share[v], "%"), format_value(dept_share[v], "%")]
+        for label, v in AGE_BANDS
+    ]
     name = territory.name_of(code)
     young = own_share["P22_POP0014"] - dept_share["P22_POP0014"]
     alt = (
@@ -441,10 +613,20 @@ def _ages_chart(territory, code):
         f"Les moins de 15 ans représentent {rows[0][1]} de la population de la commune, contre {rows[0][2]} dans le département."
     )
     return Chart(
-        "ages", "ages", "Population par tranche d'âge en 2022", alt, f"{source_meta()['rp_dossier']['short']}, 2022",
-        ["Tranche d'âge", name, territory.name], rows,
-        {"labels": [label for label, _ in AGE_BANDS], "commune": own_share.tolist(), "departement": dept_share.tolist(),
-         "names": [name, territory.name], "young_gap": young},
+        "ages",
+        "ages",
+        "Population par tranche d'âge en 2022",
+        alt,
+        f"{source_meta()['rp_dossier']['short']}, 2022",
+        ["Tranche d'âge", name, territory.name],
+        rows,
+        {
+            "labels": [label for label, _ in AGE_BANDS],
+            "commune": own_share.tolist(),
+            "departement": dept_share.tolist(),
+            "names": [name, territory.name],
+            "young_gap": young,
+        },
     )
 
 
@@ -459,8 +641,20 @@ def _iris_chart(territory, code):
     medians = sub["DEC_MED"].sort_values()
     shapes = territory.iris_shapes()
     names = dict(zip(shapes["code"], shapes["name"])) if shapes is not None else {}
-    rows = [[names.get(c, c), format_value(v, "€") if not is_missing(v) else f"{MISSING} ({iris.reasons.loc[c, 'DEC_MED'] or 'valeur manquante'})",
-             format_value(sub.loc[c, "DEC_TP60"], "%", shown_decimals("%", iris.decimals.get("iris", {}).get("DEC_TP60")))] for c, v in medians.items()]
+    rows = [
+        [
+            names.get(c, c),
+            format_value(v, "€")
+            if not is_missing(v)
+            else f"{MISSING} ({iris.reasons.loc[c, 'DEC_MED'] or 'valeur manquante'})",
+            format_value(
+                sub.loc[c, "DEC_TP60"],
+                "%",
+                shown_decimals("%", iris.decimals.get("iris", {}).get("DEC_TP60")),
+            ),
+        ]
+        for c, v in medians.items()
+    ]
     known = medians.dropna()
     if known.empty:
         return None
@@ -469,8 +663,13 @@ def _iris_chart(territory, code):
         f"{territory.name_of(code)} en 2021, de {format_value(known.min(), '€')} à {format_value(known.max(), '€')}."
     )
     return Chart(
-        "iris-revenus", "iris", "Revenu déclaré médian par IRIS en 2021", alt, f"{source_meta()['filosofi_iris']['short']}, 2021",
-        ["IRIS", "Revenu déclaré médian (€/UC)", "Taux de pauvreté (revenu déclaré)"], rows,
+        "iris-revenus",
+        "iris",
+        "Revenu déclaré médian par IRIS en 2021",
+        alt,
+        f"{source_meta()['filosofi_iris']['short']}, 2021",
+        ["IRIS", "Revenu déclaré médian (€/UC)", "Taux de pauvreté (revenu déclaré)"],
+        rows,
         {"names": [names.get(c, c) for c in known.index], "values": known.tolist()},
     )
 
@@ -488,18 +687,36 @@ def _iris_maps(territory, code):
         return []
     unmatched = sorted(set(sub.index) - drawn)
     charts = []
-    for variable, label, unit, polarity in (("DEC_MED", "Revenu déclaré médian par unité de consommation", "€", "higher_is_better"),
-                                             ("DEC_TP60", "Taux de pauvreté (revenu déclaré)", "%", "higher_is_worse")):
+    for variable, label, unit, polarity in (
+        ("DEC_MED", "Revenu déclaré médian par unité de consommation", "€", "higher_is_better"),
+        ("DEC_TP60", "Taux de pauvreté (revenu déclaré)", "%", "higher_is_worse"),
+    ):
         values = {c: v for c, v in sub[variable].items() if not is_missing(v)}
         withheld = len(drawn) - len(set(values) & drawn)
-        alt = (f"Carte des {len(drawn)} IRIS de {territory.name_of(code)} : {label.lower()} en 2021. "
-               f"{withheld} IRIS sans valeur diffusée sont hachurés.")
-        charts.append(Chart(
-            f"iris-{variable.lower()}", "iris_map", f"{label} par IRIS (2021)", alt,
-            f"{source_meta()['filosofi_iris']['short']}, 2021 ; IGN, Contours IRIS", [], [],
-            {"commune": code, "values": values, "unit": unit, "polarity": polarity, "unmatched": unmatched, "withheld": withheld,
-             "published": iris.decimals.get("iris", {}).get(variable)},
-        ))
+        alt = (
+            f"Carte des {len(drawn)} IRIS de {territory.name_of(code)} : {label.lower()} en 2021. "
+            f"{withheld} IRIS sans valeur diffusée sont hachurés."
+        )
+        charts.append(
+            Chart(
+                f"iris-{variable.lower()}",
+                "iris_map",
+                f"{label} par IRIS (2021)",
+                alt,
+                f"{source_meta()['filosofi_iris']['short']}, 2021 ; IGN, Contours IRIS",
+                [],
+                [],
+                {
+                    "commune": code,
+                    "values": values,
+                    "unit": unit,
+                    "polarity": polarity,
+                    "unmatched": unmatched,
+                    "withheld": withheld,
+                    "published": iris.decimals.get("iris", {}).get(variable),
+                },
+            )
+        )
     return charts
 
 
@@ -521,11 +738,25 @@ def _map_chart(territory, code, indicator_id, highlight=None, name=None):
         f"{name} est entouré(e) de noir" + (f" ; sa valeur est {own_text}." if len(own) else ".")
     )
     return Chart(
-        f"carte-{indicator_id}", "choropleth", f"{indicator.label} ({vintage})", alt,
-        f"{sub['source'].iloc[0]} ; IGN, Admin Express", [], [],
-        {"indicator": indicator_id, "vintage": vintage, "unit": indicator.unit, "polarity": indicator.polarity,
-         "values": dict(zip(sub["code"], sub["value"])), "highlight": highlight or code, "label": indicator.label,
-         "published": legend_decimals(dict(zip(sub["code"], sub["value"])), dict(zip(sub["code"], sub["decimals"])))},
+        f"carte-{indicator_id}",
+        "choropleth",
+        f"{indicator.label} ({vintage})",
+        alt,
+        f"{sub['source'].iloc[0]} ; IGN, Admin Express",
+        [],
+        [],
+        {
+            "indicator": indicator_id,
+            "vintage": vintage,
+            "unit": indicator.unit,
+            "polarity": indicator.polarity,
+            "values": dict(zip(sub["code"], sub["value"])),
+            "highlight": highlight or code,
+            "label": indicator.label,
+            "published": legend_decimals(
+                dict(zip(sub["code"], sub["value"])), dict(zip(sub["code"], sub["decimals"]))
+            ),
+        },
     )
 
 
@@ -534,13 +765,22 @@ def _annex(territory, used):
     for indicator in territory.catalogue:
         if indicator.id not in used:
             continue
-        formulas = "; ".join(f"{f.vintage} : {f.display}" for f in tuple(indicator.formulas) + tuple(getattr(indicator, "derivations", ())))
+        formulas = "; ".join(
+            f"{f.vintage} : {f.display}"
+            for f in tuple(indicator.formulas) + tuple(getattr(indicator, "derivations", ()))
+        )
         sources = ", ".join(source_meta()[s]["short"] for s in indicator.sources) or "calculé"
-        rows.append({
-            "label": indicator.label, "definition": indicator.definition, "unit": indicator.unit,
-            "vintages": ", ".join(str(v) for v in indicator.vintages), "sources": sources,
-            "aggregation": indicator.aggregation, "formula": formulas,
-        })
+        rows.append(
+            {
+                "label": indicator.label,
+                "definition": indicator.definition,
+                "unit": indicator.unit,
+                "vintages": ", ".join(str(v) for v in indicator.vintages),
+                "sources": sources,
+                "aggregation": indicator.aggregation,
+                "formula": formulas,
+            }
+        )
     return rows
 
 
@@ -548,11 +788,19 @@ def _sources(territory):
     seen = {}
     for (family, vintage), table in territory.tables.items():
         meta = source_meta()[family]
-        seen.setdefault(family, {"title": meta["title"], "licence": meta["licence"], "vintages": set(), "files": set()})
+        seen.setdefault(
+            family,
+            {"title": meta["title"], "licence": meta["licence"], "vintages": set(), "files": set()},
+        )
         seen[family]["vintages"].add(vintage)
         seen[family]["files"].update(p.name for p in table.paths)
     return [
-        {"title": s["title"], "licence": s["licence"], "vintages": ", ".join(str(v) for v in sorted(s["vintages"])), "files": ", ".join(sorted(s["files"]))}
+        {
+            "title": s["title"],
+            "licence": s["licence"],
+            "vintages": ", ".join(str(v) for v in sorted(s["vintages"])),
+            "files": ", ".join(sorted(s["files"])),
+        }
         for s in seen.values()
     ]
 
@@ -585,8 +833,19 @@ def build_portrait(territory, code, today=None):
         charts = []
         if theme == "demographie":
             charts.append(_ages_chart(territory, code))
-        charts.append(_theme_chart(territory, code, theme, rows, territory.name, territory.region_name))
-        charts.append(_position_chart(territory, code, theme, "territoires du département" if hasattr(territory, "members_of") else "communes du département"))
+        charts.append(
+            _theme_chart(territory, code, theme, rows, territory.name, territory.region_name)
+        )
+        charts.append(
+            _position_chart(
+                territory,
+                code,
+                theme,
+                "territoires du département"
+                if hasattr(territory, "members_of")
+                else "communes du département",
+            )
+        )
         if theme == "revenus":
             charts.append(_iris_chart(territory, code))
             charts.extend(_iris_maps(territory, code))
@@ -594,35 +853,79 @@ def build_portrait(territory, code, today=None):
         sections.append(section)
     latest = _latest(territory, code)
     key_figures = []
-    known = territory.rows_of(code).dropna(subset=["value"]).sort_values("vintage").drop_duplicates("indicator", keep="last").set_index("indicator")
+    known = (
+        territory.rows_of(code)
+        .dropna(subset=["value"])
+        .sort_values("vintage")
+        .drop_duplicates("indicator", keep="last")
+        .set_index("indicator")
+    )
     for indicator in territory.catalogue:
         if indicator.key and indicator.id in latest.index:
             # the latest vintage, or the latest with a value when it has none (a group's 2019 published median)
-            row = known.loc[indicator.id] if indicator.id in known.index else latest.loc[indicator.id]
-            detail = rank_text(territory, row) if not is_missing(row["value"]) else row["missing_reason"].split(" : ")[0].split(" (")[0]
-            dept = _known(_reference(_references(territory), "departement", indicator.id, row["vintage"]))
+            row = (
+                known.loc[indicator.id] if indicator.id in known.index else latest.loc[indicator.id]
+            )
+            detail = (
+                rank_text(territory, row)
+                if not is_missing(row["value"])
+                else row["missing_reason"].split(" : ")[0].split(" (")[0]
+            )
+            dept = _known(
+                _reference(_references(territory), "departement", indicator.id, row["vintage"])
+            )
             ref = "" if dept is None else f"département : {format_row(dept, indicator.unit)}"
-            key_figures.append({
-                "label": indicator.label, "value": format_row(row, indicator.unit),
-                "vintage": int(row["vintage"]),
-                "rank": detail, "reference": ref,
-            })
+            key_figures.append(
+                {
+                    "label": indicator.label,
+                    "value": format_row(row, indicator.unit),
+                    "vintage": int(row["vintage"]),
+                    "rank": detail,
+                    "reference": ref,
+                }
+            )
     used = {r.id for s in sections for r in s.rows}
-    vintages = sorted({int(v) for v in territory.table[territory.table["code"] == code]["vintage"].dropna()})
+    vintages = sorted(
+        {int(v) for v in territory.table[territory.table["code"] == code]["vintage"].dropna()}
+    )
     base = getattr(territory, "base", territory)
     members = _members(territory, code)
     maps = [
-        m for m in (_map_chart(base, code, i, members, name) for i in MAP_INDICATORS if i in territory.catalogue.indicators) if m
+        m
+        for m in (
+            _map_chart(base, code, i, members, name)
+            for i in MAP_INDICATORS
+            if i in territory.catalogue.indicators
+        )
+        if m
     ]
     cover = Chart(
-        "situation", "locator", f"{name} dans son département",
+        "situation",
+        "locator",
+        f"{name} dans son département",
         f"Carte de situation : {name} dans le département {territory.name}, entouré des départements voisins en gris.",
-        "IGN, Admin Express", [], [], {"highlight": members},
+        "IGN, Admin Express",
+        [],
+        [],
+        {"highlight": members},
     )
     portrait = Portrait(
-        code, name, slugify(name), territory.dept, territory.name, territory.region_name or "", format_date(today),
-        vintages, key_figures, sections, notes.items(), _annex(territory, used), _sources(territory),
-        _perimeter_notes(territory, code), maps, cover,
+        code,
+        name,
+        slugify(name),
+        territory.dept,
+        territory.name,
+        territory.region_name or "",
+        format_date(today),
+        vintages,
+        key_figures,
+        sections,
+        notes.items(),
+        _annex(territory, used),
+        _sources(territory),
+        _perimeter_notes(territory, code),
+        maps,
+        cover,
     )
     if hasattr(territory, "members_of"):
         portrait.kind = "groupe"
@@ -633,22 +936,33 @@ def build_portrait(territory, code, today=None):
 def members_table(territory, members):
     """The group's communes with their key figures and their rank within the group."""
     key = [i for i in territory.catalogue if i.key]
-    table = territory.table[territory.table["code"].isin(members) & (territory.table["level"] == "commune")]
+    table = territory.table[
+        territory.table["code"].isin(members) & (territory.table["level"] == "commune")
+    ]
     columns, rows = [], {c: [] for c in members}
     for indicator in key:
         sub = table[(table["indicator"] == indicator.id)].dropna(subset=["value"])
         if sub.empty:
             continue
         vintage = int(sub["vintage"].max())
-        sub = table[(table["indicator"] == indicator.id) & (table["vintage"] == vintage)].set_index("code")
+        sub = table[(table["indicator"] == indicator.id) & (table["vintage"] == vintage)].set_index(
+            "code"
+        )
         ranks = shown_value(sub).rank(method="min", ascending=False)
         ties = ranks.map(ranks.value_counts())
         known = int(sub["value"].notna().sum())
         columns.append(f"{indicator.label} ({vintage})")
         for code in members:
             value = sub["value"].get(code)
-            text = format_row(sub.loc[code], indicator.unit) if code in sub.index else format_value(value, indicator.unit)
+            text = (
+                format_row(sub.loc[code], indicator.unit)
+                if code in sub.index
+                else format_value(value, indicator.unit)
+            )
             if not is_missing(value):
                 text += f" ({format_rank(ranks[code], known, ties[code], len(members))})"
             rows[code].append(text)
-    return {"columns": columns, "rows": [{"code": c, "name": territory.name_of(c), "values": rows[c]} for c in members]}
+    return {
+        "columns": columns,
+        "rows": [{"code": c, "name": territory.name_of(c), "values": rows[c]} for c in members],
+    }

@@ -28,7 +28,11 @@ def _words(text):
 
 def iris_names(shapes):
     """{IRIS code: name} of the IRIS contours (territory.iris_shapes()), names with single spaces."""
-    return {} if shapes is None else {code: _words(name) for code, name in zip(shapes["code"], shapes["name"])}
+    return (
+        {}
+        if shapes is None
+        else {code: _words(name) for code, name in zip(shapes["code"], shapes["name"])}
+    )
 
 
 def place_label(place, code, territory, names):
@@ -54,24 +58,47 @@ def theme_figures(territory, code, theme, first=(), limit=MAX_FIGURES):
         trend = indicator_trend(territory, code, indicator_id)
         if trend["reason"] and indicator_id not in first:
             continue
-        figures.append({"id": indicator_id, "label": trend["label"], "value": trend["latest"] if not trend["reason"] else f"{trend['latest']} ({trend['reason']})"})
+        figures.append(
+            {
+                "id": indicator_id,
+                "label": trend["label"],
+                "value": trend["latest"]
+                if not trend["reason"]
+                else f"{trend['latest']} ({trend['reason']})",
+            }
+        )
         if len(figures) >= limit:
             break
     return figures
 
 
 def _item(observation, code, territory, names):
-    return {"text": _words(observation.shown), "quoted": bool(observation.quoted), "date": day(observation.date),
-            "place": place_label(observation.place, code, territory, names)}
+    return {
+        "text": _words(observation.shown),
+        "quoted": bool(observation.quoted),
+        "date": day(observation.date),
+        "place": place_label(observation.place, code, territory, names),
+    }
 
 
 def _groups(observations, code, territory, names):
     order = list(KINDS)
-    kinds = sorted({o.source for o in observations}, key=lambda k: (order.index(k) if k in order else len(order), k))
-    return [{
-        "kind": kind, "label": KINDS.get(kind, kind),
-        "items": [_item(o, code, territory, names) for o in sorted(observations, key=lambda o: o.date) if o.source == kind],
-    } for kind in kinds]
+    kinds = sorted(
+        {o.source for o in observations},
+        key=lambda k: (order.index(k) if k in order else len(order), k),
+    )
+    return [
+        {
+            "kind": kind,
+            "label": KINDS.get(kind, kind),
+            "items": [
+                _item(o, code, territory, names)
+                for o in sorted(observations, key=lambda o: o.date)
+                if o.source == kind
+            ],
+        }
+        for kind in kinds
+    ]
 
 
 def observations_by_theme(observations, territory, code, example=False):
@@ -124,12 +151,35 @@ def iris_markers(observations, iris_shapes, themes=None):
     features = []
     for code in sorted({o.place for o in observations if o.place in shapes.index}):
         mine = sorted((o for o in observations if o.place == code), key=lambda o: o.date)
-        items = [{"text": _words(o.shown), "quoted": bool(o.quoted), "date": day(o.date), "kind": o.source,
-                  "theme": themes.get(o.theme, o.theme)} for o in mine]
-        text = "\n".join(f"{i['theme']} — {i['kind']}, {i['date']} : " + (f"« {i['text']} »" if i["quoted"] else f"Résumé : {i['text']}") for i in items)
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": _marker_point(shapes.loc[code, "geometry"])},
-            "properties": {"iris": code, "name": names.get(code, code), "count": len(items), "items": items, "text": text},
-        })
+        items = [
+            {
+                "text": _words(o.shown),
+                "quoted": bool(o.quoted),
+                "date": day(o.date),
+                "kind": o.source,
+                "theme": themes.get(o.theme, o.theme),
+            }
+            for o in mine
+        ]
+        text = "\n".join(
+            f"{i['theme']} — {i['kind']}, {i['date']} : "
+            + (f"« {i['text']} »" if i["quoted"] else f"Résumé : {i['text']}")
+            for i in items
+        )
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": _marker_point(shapes.loc[code, "geometry"]),
+                },
+                "properties": {
+                    "iris": code,
+                    "name": names.get(code, code),
+                    "count": len(items),
+                    "items": items,
+                    "text": text,
+                },
+            }
+        )
     return features

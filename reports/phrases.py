@@ -6,9 +6,8 @@ tests can check every sentence against the numbers.
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-
 
 from geodata.yamlfile import load_yaml
 from reports.formatting import format_rank, format_value, is_missing, shown_decimals
@@ -32,7 +31,9 @@ class Facts:
     year: int | None = None
     ref_estimated: bool = False  # the département's value is an estimate from its communes
     ref_decimals: float | None = None
-    estimated: bool = False  # the value itself is an estimate (a merged commune, a group re-weighted)
+    estimated: bool = (
+        False  # the value itself is an estimate (a merged commune, a group re-weighted)
+    )
     years: str = ""  # "2021 et 2022": the vintages a crossed indicator combines, when several
 
     @property
@@ -61,13 +62,25 @@ class Facts:
             return None
         limits = phrase_table()["thresholds"]
         if self.unit == "% par an":
-            delta, close, notable = self.value - self.ref, limits["growth_close"], limits["growth_notable"]
+            delta, close, notable = (
+                self.value - self.ref,
+                limits["growth_close"],
+                limits["growth_notable"],
+            )
         elif self.is_rate:
-            delta, close, notable = self.value - self.ref, limits["rate_close"], limits["rate_notable"]
+            delta, close, notable = (
+                self.value - self.ref,
+                limits["rate_close"],
+                limits["rate_notable"],
+            )
         else:
             if self.ref == 0:
                 return None
-            delta, close, notable = self.value / self.ref - 1, limits["ratio_close"], limits["ratio_notable"]
+            delta, close, notable = (
+                self.value / self.ref - 1,
+                limits["ratio_close"],
+                limits["ratio_notable"],
+            )
         if abs(delta) < close:
             return "close"
         if delta >= notable:
@@ -91,7 +104,7 @@ class Sentence:
     when: dict
 
 
-@lru_cache(maxsize=None)
+@cache
 def phrase_table(path=PHRASES):
     return load_yaml(Path(path).read_text(encoding="utf-8"))
 
@@ -112,7 +125,9 @@ def headline(facts):
         return None
     feminine = noun["feminine"]
     text = rule["text"].format(
-        Noun=noun["noun"][0].upper() + noun["noun"][1:], e="e" if feminine else "", celui="celle" if feminine else "celui"
+        Noun=noun["noun"][0].upper() + noun["noun"][1:],
+        e="e" if feminine else "",
+        celui="celle" if feminine else "celui",
     )
     return Sentence(text, facts, rule["when"])
 
@@ -125,7 +140,10 @@ def indicator_sentence(facts, label, unit):
     if facts.ref_estimated:
         ref += " (estimation à partir des communes)"
     text = rule["text"].format(
-        label=label, in_year=_in_year(facts, label), value=_value(facts, unit), ref=ref,
+        label=label,
+        in_year=_in_year(facts, label),
+        value=_value(facts, unit),
+        ref=ref,
         rank=facts.rank_label or format_rank(facts.rank, facts.rank_of, facts.ties),
     )
     return Sentence(text, facts, rule["when"])

@@ -28,8 +28,17 @@ def cell(value):
 
 
 def environment():
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=False)
-    env.globals.update(cell=cell, licence=LICENCE, fmt=format_value, fmt_row=lambda row: format_row(row, row["unit"]))
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=False,
+    )
+    env.globals.update(
+        cell=cell,
+        licence=LICENCE,
+        fmt=format_value,
+        fmt_row=lambda row: format_row(row, row["unit"]),
+    )
     return env
 
 
@@ -46,7 +55,7 @@ class AssetFetcher(URLFetcher):
         self.refused = []
 
     def fetch(self, url, headers=None):
-        name = url[len(PDF_BASE):] if url.startswith(PDF_BASE) else None
+        name = url[len(PDF_BASE) :] if url.startswith(PDF_BASE) else None
         if name in self.images:
             return URLFetcherResponse(url, self.images[name], {"Content-Type": _mime(name)})
         path = (STATIC / name).resolve() if name else None
@@ -57,7 +66,9 @@ class AssetFetcher(URLFetcher):
 
 
 def _mime(name):
-    return {"png": "image/png", "svg": "image/svg+xml", "css": "text/css", "jpg": "image/jpeg"}.get(name.rsplit(".", 1)[-1], "application/octet-stream")
+    return {"png": "image/png", "svg": "image/svg+xml", "css": "text/css", "jpg": "image/jpeg"}.get(
+        name.rsplit(".", 1)[-1], "application/octet-stream"
+    )
 
 
 class Renderer:
@@ -74,14 +85,19 @@ class Renderer:
         self.__init__()
 
     def html(self, template, mode="html", asset_prefix="../", **context):
-        return self.env.get_template(template).render(mode=mode, asset_prefix=asset_prefix, **context)
+        return self.env.get_template(template).render(
+            mode=mode, asset_prefix=asset_prefix, **context
+        )
 
     def stylesheets(self):
         if self._css is None:
             from weasyprint import CSS
 
             fetcher = AssetFetcher({})
-            self._css = [CSS(filename=str(STATIC / name), url_fetcher=fetcher) for name in ("portrait.css", "print.css")]
+            self._css = [
+                CSS(filename=str(STATIC / name), url_fetcher=fetcher)
+                for name in ("portrait.css", "print.css")
+            ]
         return self._css
 
     def pdf(self, template, images, **context):

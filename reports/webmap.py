@@ -20,7 +20,14 @@ from markupsafe import escape
 
 from geodata.boundaries import LAMBERT93, WEB_CRS
 from indicators.iris import iris_catalogue, iris_values
-from reports.formatting import MISSING, format_number, format_rank, format_value, is_missing, legend_decimals, shown_decimals
+from reports.formatting import (
+    format_number,
+    format_rank,
+    format_value,
+    is_missing,
+    legend_decimals,
+    shown_decimals,
+)
 from reports.maps import MISSING_COLOUR, PALETTES
 
 STATIC = Path(__file__).parent / "static"
@@ -32,7 +39,10 @@ LEGEND_DECIMALS = {"€": 0, "habitants": 0, "ménages": 0, "logements": 0, "hab
 def leaflet_assets():
     """Leaflet's files from the xstatic-leaflet package: {path under assets/: bytes}."""
     base = Path(xleaflet.BASE_DIR)
-    files = {"leaflet/leaflet.js": (base / "leaflet.js").read_bytes(), "leaflet/leaflet.css": (base / "leaflet.css").read_bytes()}
+    files = {
+        "leaflet/leaflet.js": (base / "leaflet.js").read_bytes(),
+        "leaflet/leaflet.css": (base / "leaflet.css").read_bytes(),
+    }
     for image in (base / "images").glob("*.png"):
         files[f"leaflet/images/{image.name}"] = image.read_bytes()
     for name in ("webmap.js", "webmap.css", "table.js", "filters.js", "compare.js"):
@@ -52,10 +62,14 @@ def simplify_for_web(gdf):
 def _geojson(gdf, properties):
     features = []
     for row in gdf.itertuples():
-        features.append({
-            "type": "Feature", "id": row.code, "properties": properties(row),
-            "geometry": json.loads(shapely.to_geojson(row.geometry)),
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": row.code,
+                "properties": properties(row),
+                "geometry": json.loads(shapely.to_geojson(row.geometry)),
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -69,7 +83,11 @@ def classify(values, unit, polarity, published=None):
     bins = sorted(set(np.quantile(known, np.linspace(0, 1, k + 1))[1:])) if k > 1 else [known.max()]
     cmap = matplotlib.colormaps[PALETTES.get(polarity, "PuBu")].resampled(max(len(bins), 2))
     colours = [matplotlib.colors.to_hex(cmap(n)) for n in range(len(bins))]
-    decimals = LEGEND_DECIMALS.get(unit, 1) if is_missing(published) else min(LEGEND_DECIMALS.get(unit, 1), int(published))
+    decimals = (
+        LEGEND_DECIMALS.get(unit, 1)
+        if is_missing(published)
+        else min(LEGEND_DECIMALS.get(unit, 1), int(published))
+    )
     labels, lower = [], known.min()
     for upper in bins:
         labels.append(f"{format_number(lower, decimals)} – {format_number(upper, decimals)}")
@@ -83,13 +101,29 @@ def _class_of(value, bins):
     return int(min(np.searchsorted(bins, value, side="left"), len(bins) - 1))
 
 
-def _indicator_entry(label, unit, polarity, vintage, values, ranks=None, reasons=None, decimals=None):
+def _indicator_entry(
+    label, unit, polarity, vintage, values, ranks=None, reasons=None, decimals=None
+):
     """One indicator of a web map; `decimals` are those each value is published with (whole-number rates: none)."""
-    bins, colours, labels = classify(list(values.values()), unit, polarity, legend_decimals(values, decimals))
-    entry = {"label": label, "unit": unit, "vintage": vintage, "colours": colours, "legend": labels, "missing": MISSING_COLOUR, "values": {}}
+    bins, colours, labels = classify(
+        list(values.values()), unit, polarity, legend_decimals(values, decimals)
+    )
+    entry = {
+        "label": label,
+        "unit": unit,
+        "vintage": vintage,
+        "colours": colours,
+        "legend": labels,
+        "missing": MISSING_COLOUR,
+        "values": {},
+    }
     for code, value in values.items():
         text = format_value(value, unit, shown_decimals(unit, (decimals or {}).get(code)))
-        item = {"t": text, "c": _class_of(value, bins), "v": None if is_missing(value) else round(float(value), 6)}
+        item = {
+            "t": text,
+            "c": _class_of(value, bins),
+            "v": None if is_missing(value) else round(float(value), 6),
+        }
         if ranks and code in ranks:
             item["r"] = ranks[code]
         if is_missing(value) and reasons:
@@ -103,7 +137,9 @@ def departement_data(territory, shapes, folders):
     table = territory.table
     web = simplify_for_web(shapes)
     names = dict(zip(territory.communes["code"], territory.communes["name"]))
-    geo = _geojson(web, lambda row: {"name": names.get(row.code, row.name), "href": folders.get(row.code)})
+    geo = _geojson(
+        web, lambda row: {"name": names.get(row.code, row.name), "href": folders.get(row.code)}
+    )
     indicators, themes = {}, []
     for theme, theme_label in territory.catalogue.themes.items():
         ids = []
@@ -116,18 +152,33 @@ def departement_data(territory, shapes, folders):
             rows = rows[rows["vintage"] == vintage]
             values = dict(zip(rows["code"], rows["value"]))
             ranks = {
-                c: format_rank(r, n, t, len(rows)) for c, r, n, t in zip(rows["code"], rows["rank"], rows["rank_of"], rows["ties"]) if not is_missing(r)
+                c: format_rank(r, n, t, len(rows))
+                for c, r, n, t in zip(rows["code"], rows["rank"], rows["rank_of"], rows["ties"])
+                if not is_missing(r)
             }
             reasons = dict(zip(rows["code"], rows["missing_reason"]))
             decimals = dict(zip(rows["code"], rows["decimals"]))
-            indicators[indicator.id] = _indicator_entry(indicator.label, indicator.unit, indicator.polarity, vintage, values, ranks, reasons, decimals)
+            indicators[indicator.id] = _indicator_entry(
+                indicator.label,
+                indicator.unit,
+                indicator.polarity,
+                vintage,
+                values,
+                ranks,
+                reasons,
+                decimals,
+            )
             ids.append(indicator.id)
         if ids:
             themes.append({"label": theme_label, "indicators": ids})
     default = "taux_pauvrete" if "taux_pauvrete" in indicators else next(iter(indicators), None)
     bounds = web.total_bounds
     return {
-        "title": territory.name, "features": geo, "themes": themes, "indicators": indicators, "default": default,
+        "title": territory.name,
+        "features": geo,
+        "themes": themes,
+        "indicators": indicators,
+        "default": default,
         "bounds": [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
     }
 
@@ -154,25 +205,43 @@ def iris_data(territory, code, iris_shapes):
         for c in drawn - set(sub["iris"]):
             reasons[c] = "pas de donnée pour cet IRIS"
         decimals = dict(zip(sub["iris"], sub["decimals"]))
-        indicators[entry["id"]] = _indicator_entry(entry["label"], entry["unit"], entry["polarity"], entry["vintage"], data, reasons=reasons, decimals=decimals)
+        indicators[entry["id"]] = _indicator_entry(
+            entry["label"],
+            entry["unit"],
+            entry["polarity"],
+            entry["vintage"],
+            data,
+            reasons=reasons,
+            decimals=decimals,
+        )
         for c, v in data.items():
-            rows.setdefault(c, {})[entry["id"]] = format_value(v, entry["unit"], shown_decimals(entry["unit"], decimals.get(c)))
+            rows.setdefault(c, {})[entry["id"]] = format_value(
+                v, entry["unit"], shown_decimals(entry["unit"], decimals.get(c))
+            )
     unmatched = sorted(set(values["iris"]) - drawn)
     names = dict(zip(web["code"], web["name"]))
     geo = _geojson(web, lambda row: {"name": names.get(row.code, row.code)})
     bounds = web.total_bounds
     default = next(iter(indicators), None)
     return {
-        "features": geo, "themes": [{"label": "IRIS", "indicators": list(indicators)}], "indicators": indicators,
-        "default": default, "bounds": [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
-        "table": [{"code": c, "name": names.get(c, c), "values": rows.get(c, {})} for c in sorted(drawn)],
-        "unmatched": unmatched, "columns": [(k, v["label"], v["vintage"]) for k, v in indicators.items()],
+        "features": geo,
+        "themes": [{"label": "IRIS", "indicators": list(indicators)}],
+        "indicators": indicators,
+        "default": default,
+        "bounds": [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
+        "table": [
+            {"code": c, "name": names.get(c, c), "values": rows.get(c, {})} for c in sorted(drawn)
+        ],
+        "unmatched": unmatched,
+        "columns": [(k, v["label"], v["vintage"]) for k, v in indicators.items()],
     }
 
 
 def js_data(variable, data):
     """A JavaScript file that defines one global from data, safe to load with <script src>."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_plain)
+    text = json.dumps(
+        data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_plain
+    )
     text = text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return f"window.{variable} = {text};\n"
 
@@ -203,12 +272,24 @@ class PortraitLayer(MacroElement):
 
 def map_page(title, scripts, variable, options, prefix, tiles=None, attribution=None):
     """The HTML of a standalone folium map page that loads only local files."""
-    fmap = folium.Map(location=[48.9, 2.45], zoom_start=11, tiles=None, control_scale=True, prefer_canvas=False)
-    fmap.default_js = [("leaflet", f"{prefix}assets/leaflet/leaflet.js")] + [(s, s) for s in scripts] + [("webmap", f"{prefix}assets/webmap.js")]
-    fmap.default_css = [("leaflet_css", f"{prefix}assets/leaflet/leaflet.css"), ("webmap_css", f"{prefix}assets/webmap.css")]
+    fmap = folium.Map(
+        location=[48.9, 2.45], zoom_start=11, tiles=None, control_scale=True, prefer_canvas=False
+    )
+    fmap.default_js = (
+        [("leaflet", f"{prefix}assets/leaflet/leaflet.js")]
+        + [(s, s) for s in scripts]
+        + [("webmap", f"{prefix}assets/webmap.js")]
+    )
+    fmap.default_css = [
+        ("leaflet_css", f"{prefix}assets/leaflet/leaflet.css"),
+        ("webmap_css", f"{prefix}assets/webmap.css"),
+    ]
     if tiles:
-        folium.TileLayer(tiles, attr=attribution or tiles.split("/")[2], name="Fond de carte").add_to(fmap)
+        folium.TileLayer(
+            tiles, attr=attribution or tiles.split("/")[2], name="Fond de carte"
+        ).add_to(fmap)
     PortraitLayer(variable, options).add_to(fmap)
     html = fmap.get_root().render()
-    return html.replace("<head>", f'<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>', 1).replace("<html>", '<html lang="fr">', 1)
-
+    return html.replace(
+        "<head>", f'<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>', 1
+    ).replace("<html>", '<html lang="fr">', 1)

@@ -31,7 +31,11 @@ def test_iris_shapefile_with_an_esri_lambert_prj(data_dir):
 
 
 def test_duplicate_codes_are_an_error(tmp_path):
-    feature = {"type": "Feature", "properties": {"code": "93001", "nom": "A"}, "geometry": {"type": "Polygon", "coordinates": square(2.3, 48.9)}}
+    feature = {
+        "type": "Feature",
+        "properties": {"code": "93001", "nom": "A"},
+        "geometry": {"type": "Polygon", "coordinates": square(2.3, 48.9)},
+    }
     path = tmp_path / "c.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature, feature]}))
     boundaries.scan.cache_clear()

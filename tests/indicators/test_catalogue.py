@@ -6,8 +6,14 @@ from geodata.errors import InputError
 from indicators.catalogue import load_catalogue
 
 REQUIRED = [
-    "population", "densite", "taux_pauvrete", "niveau_vie_median", "taux_chomage_15_64",
-    "part_familles_monoparentales", "part_locataires_hlm", "part_sans_diplome",
+    "population",
+    "densite",
+    "taux_pauvrete",
+    "niveau_vie_median",
+    "taux_chomage_15_64",
+    "part_familles_monoparentales",
+    "part_locataires_hlm",
+    "part_sans_diplome",
 ]
 
 
@@ -35,7 +41,10 @@ def test_every_formula_finds_its_variables_in_the_data(territory):
 
     for indicator in territory.catalogue:
         for formula in indicator.formulas:
-            assert find_table(territory.tables, formula) is not None, (indicator.id, formula.vintage)
+            assert find_table(territory.tables, formula) is not None, (
+                indicator.id,
+                formula.vintage,
+            )
 
 
 def test_a_bad_entry_names_the_file_and_the_problem(tmp_path):
@@ -53,9 +62,16 @@ def test_a_bad_entry_names_the_file_and_the_problem(tmp_path):
 
 def test_an_indicator_can_be_added_in_a_few_lines(territory):
     catalogue = load_catalogue()
-    catalogue.add({
-        "id": "part_pauvres_x2", "label": "Double du taux de pauvreté", "theme": "revenus", "unit": "%",
-        "polarity": "higher_is_worse", "definition": "Test.", "aggregation": "test",
-        "formulas": [{"source": "filosofi", "vintage": 2021, "expression": "TP60 * 2"}],
-    })
+    catalogue.add(
+        {
+            "id": "part_pauvres_x2",
+            "label": "Double du taux de pauvreté",
+            "theme": "revenus",
+            "unit": "%",
+            "polarity": "higher_is_worse",
+            "definition": "Test.",
+            "aggregation": "test",
+            "formulas": [{"source": "filosofi", "vintage": 2021, "expression": "TP60 * 2"}],
+        }
+    )
     assert catalogue["part_pauvres_x2"].formula(2021).variables == ("TP60",)

@@ -42,10 +42,30 @@ def write_yaml(path, data):
 # ---------------------------------------------------------------- crossed indicators
 
 CROSSED = {  # id: (vintage, a, b, what the test computes)
-    "exposition_pauvrete_monoparentalite": (2022, ("taux_pauvrete", 2021), ("part_familles_monoparentales", 2022), lambda a, b: a * b / 100),
-    "rapport_chomage_jeunes": (2022, ("taux_chomage_15_24", 2022), ("taux_chomage_15_64", 2022), lambda a, b: a / b),
-    "ecart_pauvrete_moins_30": (2019, ("taux_pauvrete_moins_30", 2019), ("taux_pauvrete", 2019), lambda a, b: a - b),
-    "ecart_pauvrete_locataires_proprietaires": (2021, ("taux_pauvrete_locataires", 2021), ("taux_pauvrete_proprietaires", 2021), lambda a, b: a - b),
+    "exposition_pauvrete_monoparentalite": (
+        2022,
+        ("taux_pauvrete", 2021),
+        ("part_familles_monoparentales", 2022),
+        lambda a, b: a * b / 100,
+    ),
+    "rapport_chomage_jeunes": (
+        2022,
+        ("taux_chomage_15_24", 2022),
+        ("taux_chomage_15_64", 2022),
+        lambda a, b: a / b,
+    ),
+    "ecart_pauvrete_moins_30": (
+        2019,
+        ("taux_pauvrete_moins_30", 2019),
+        ("taux_pauvrete", 2019),
+        lambda a, b: a - b,
+    ),
+    "ecart_pauvrete_locataires_proprietaires": (
+        2021,
+        ("taux_pauvrete_locataires", 2021),
+        ("taux_pauvrete_proprietaires", 2021),
+        lambda a, b: a - b,
+    ),
 }
 
 
@@ -60,7 +80,10 @@ def test_crossed_values_are_computed_from_their_inputs_for_every_territory(terri
     computed = 0
     for _, row in rows.iterrows():
         # France entière and France métropolitaine are different territories: never combined
-        x, y = a.get((row["code"], row["level"]), math.nan), b.get((row["code"], row["level"]), math.nan)
+        x, y = (
+            a.get((row["code"], row["level"]), math.nan),
+            b.get((row["code"], row["level"]), math.nan),
+        )
         if math.isnan(x) or math.isnan(y):
             assert math.isnan(row["value"]) and "manquante" in row["missing_reason"]
         else:
@@ -76,9 +99,14 @@ def test_crossed_indicators_are_flagged_themed_and_ranked(territory):
     assert set(CROSSED) <= set(crossed) and "emplois_par_actif_occupe" not in crossed
     assert all(catalogue[i].theme in catalogue.themes for i in crossed)
     assert not any(i.crossed for i in catalogue if i.evolution or i.formulas)
-    rows = territory.table[(territory.table["indicator"] == "rapport_chomage_jeunes") & (territory.table["level"] == "commune")]
+    rows = territory.table[
+        (territory.table["indicator"] == "rapport_chomage_jeunes")
+        & (territory.table["level"] == "commune")
+    ]
     latest = rows[rows["vintage"] == 2022]
-    assert sorted(latest["rank"]) == sorted(latest["value"].round(2).rank(ascending=False, method="min"))
+    assert sorted(latest["rank"]) == sorted(
+        latest["value"].round(2).rank(ascending=False, method="min")
+    )
     assert (latest["rank_of"] == 39).all()
     dept = departement_value(territory.table, "rapport_chomage_jeunes", 2022)
     assert latest["departement_value"].eq(dept).all()
@@ -88,33 +116,86 @@ def test_crossed_indicators_are_flagged_themed_and_ranked(territory):
 
 def test_a_crossed_indicator_is_added_without_code(territory):
     catalogue = load_catalogue()
-    catalogue.add({
-        "id": "pauvrete_par_point_de_chomage", "label": "Pauvreté par point de chômage", "theme": "revenus",
-        "unit": "ratio", "polarity": "neutral", "definition": "Test.", "aggregation": "calculé à partir des valeurs de chaque territoire",
-        "crossed": {"expression": "p / c", "p": {"indicator": "taux_pauvrete", "vintage": 2021}, "c": {"indicator": "taux_chomage_15_64", "vintage": 2022}},
-    })
+    catalogue.add(
+        {
+            "id": "pauvrete_par_point_de_chomage",
+            "label": "Pauvreté par point de chômage",
+            "theme": "revenus",
+            "unit": "ratio",
+            "polarity": "neutral",
+            "definition": "Test.",
+            "aggregation": "calculé à partir des valeurs de chaque territoire",
+            "crossed": {
+                "expression": "p / c",
+                "p": {"indicator": "taux_pauvrete", "vintage": 2021},
+                "c": {"indicator": "taux_chomage_15_64", "vintage": 2022},
+            },
+        }
+    )
     frame = territory.table.drop(columns=["rank", "rank_of"])
     rows = derived_rows(catalogue, frame)
     rows = rows[rows["indicator"] == "pauvrete_par_point_de_chomage"]
     assert (rows["vintage"] == 2022).all() and len(rows) == 42
-    poverty, unemployment = commune_column(frame, "taux_pauvrete", 2021), commune_column(frame, "taux_chomage_15_64", 2022)
+    poverty, unemployment = (
+        commune_column(frame, "taux_pauvrete", 2021),
+        commune_column(frame, "taux_chomage_15_64", 2022),
+    )
     for code, value in zip(rows["code"], rows["value"]):
         if code in poverty:
             assert value == pytest.approx(poverty[code] / unemployment[code])
 
 
-@pytest.mark.parametrize("crossed, message", [
-    ({"expression": "a / b", "a": {"indicator": "taux_pauvrete", "vintage": 2021}, "b": {"indicator": "nope", "vintage": 2021}}, "nope"),
-    ({"expression": "a / b", "a": {"indicator": "taux_pauvrete", "vintage": 1999}, "b": {"indicator": "taux_pauvrete", "vintage": 2021}}, "1999"),
-    ({"expression": "a / c", "a": {"indicator": "taux_pauvrete", "vintage": 2021}, "b": {"indicator": "taux_pauvrete", "vintage": 2021}}, "operands"),
-    ({"expression": "a / (b", "a": {"indicator": "taux_pauvrete", "vintage": 2021}, "b": {"indicator": "taux_pauvrete", "vintage": 2019}}, "invalid expression"),
-])
+@pytest.mark.parametrize(
+    "crossed, message",
+    [
+        (
+            {
+                "expression": "a / b",
+                "a": {"indicator": "taux_pauvrete", "vintage": 2021},
+                "b": {"indicator": "nope", "vintage": 2021},
+            },
+            "nope",
+        ),
+        (
+            {
+                "expression": "a / b",
+                "a": {"indicator": "taux_pauvrete", "vintage": 1999},
+                "b": {"indicator": "taux_pauvrete", "vintage": 2021},
+            },
+            "1999",
+        ),
+        (
+            {
+                "expression": "a / c",
+                "a": {"indicator": "taux_pauvrete", "vintage": 2021},
+                "b": {"indicator": "taux_pauvrete", "vintage": 2021},
+            },
+            "operands",
+        ),
+        (
+            {
+                "expression": "a / (b",
+                "a": {"indicator": "taux_pauvrete", "vintage": 2021},
+                "b": {"indicator": "taux_pauvrete", "vintage": 2019},
+            },
+            "invalid expression",
+        ),
+    ],
+)
 def test_a_bad_crossed_entry_names_the_file_and_the_problem(tmp_path, crossed, message):
     shipped = yaml.safe_load((DATA / "catalogue.yaml").read_text(encoding="utf-8"))
-    shipped["indicators"].append({
-        "id": "x", "label": "X", "theme": "revenus", "unit": "ratio", "polarity": "neutral",
-        "definition": "D.", "aggregation": "a", "crossed": crossed,
-    })
+    shipped["indicators"].append(
+        {
+            "id": "x",
+            "label": "X",
+            "theme": "revenus",
+            "unit": "ratio",
+            "polarity": "neutral",
+            "definition": "D.",
+            "aggregation": "a",
+            "crossed": crossed,
+        }
+    )
     path = write_yaml(tmp_path / "catalogue.yaml", shipped)
     with pytest.raises(InputError) as error:
         load_catalogue(path)
@@ -137,7 +218,11 @@ def expected_index(territory, components):
         signed[c["indicator"]] = {code: sign * (column[code] - mean) / sd for code in codes}
     scores = {}
     for code in codes:
-        weights = [(c.get("weight", 1), signed[c["indicator"]][code]) for c in components if not math.isnan(signed[c["indicator"]][code])]
+        weights = [
+            (c.get("weight", 1), signed[c["indicator"]][code])
+            for c in components
+            if not math.isnan(signed[c["indicator"]][code])
+        ]
         total = sum(c.get("weight", 1) for c in components)
         kept = sum(w for w, _ in weights)
         scores[code] = sum(w * z for w, z in weights) / kept if kept >= total / 2 else math.nan
@@ -164,7 +249,9 @@ def test_fragility_renormalises_weights_over_present_components(territory, tmp_p
         {"indicator": "taux_pauvrete_moins_30", "vintage": 2021, "weight": 1},
         {"indicator": "taux_pauvrete", "vintage": 2021, "weight": 1},
     ]
-    index = fragility_index(territory, write_yaml(tmp_path / "f.yaml", {"components": components})).set_index("code")
+    index = fragility_index(
+        territory, write_yaml(tmp_path / "f.yaml", {"components": components})
+    ).set_index("code")
     expected = expected_index(territory, components)
     lacking = index[index["missing"] == ("taux_pauvrete_moins_30",)]
     assert len(lacking) == 39 - 31
@@ -172,12 +259,19 @@ def test_fragility_renormalises_weights_over_present_components(territory, tmp_p
         assert score == pytest.approx(expected[code], abs=1e-12)
     assert lacking["taux_pauvrete"].to_numpy() == pytest.approx(lacking["score"].to_numpy())
     components[0]["weight"] = 3  # the present component now carries less than half of the weight
-    index = fragility_index(territory, write_yaml(tmp_path / "f.yaml", {"components": components})).set_index("code")
-    assert index.loc[lacking.index, "score"].isna().all() and index.loc[lacking.index, "rank"].isna().all()
+    index = fragility_index(
+        territory, write_yaml(tmp_path / "f.yaml", {"components": components})
+    ).set_index("code")
+    assert (
+        index.loc[lacking.index, "score"].isna().all()
+        and index.loc[lacking.index, "rank"].isna().all()
+    )
 
 
 def test_a_neutral_component_needs_a_polarity(territory, tmp_path):
-    path = write_yaml(tmp_path / "f.yaml", {"components": [{"indicator": "part_locataires_hlm", "vintage": 2018}]})
+    path = write_yaml(
+        tmp_path / "f.yaml", {"components": [{"indicator": "part_locataires_hlm", "vintage": 2018}]}
+    )
     with pytest.raises(InputError) as error:
         fragility_index(territory, path)
     assert str(path) in str(error.value) and "polarity" in str(error.value)
@@ -209,7 +303,10 @@ def test_the_typology_is_the_same_on_two_runs(territory, types):
 
 
 def test_the_words_of_a_type_match_its_indicators(territory, types):
-    declared = {e["indicator"]: e for e in yaml.safe_load((DATA / "typology.yaml").read_text(encoding="utf-8"))["indicators"]}
+    declared = {
+        e["indicator"]: e
+        for e in yaml.safe_load((DATA / "typology.yaml").read_text(encoding="utf-8"))["indicators"]
+    }
     assignments = types.assignments
     assert types.types["label"].is_unique
     for _, kind in types.types.iterrows():
@@ -218,19 +315,32 @@ def test_the_words_of_a_type_match_its_indicators(territory, types):
             column = commune_column(territory.table, indicator, declared[indicator]["vintage"])
             mean = np.nanmean([column[c] for c in members])
             dept = departement_value(territory.table, indicator, declared[indicator]["vintage"])
-            assert (mean > dept) if direction == "high" else (mean < dept), (kind["label"], indicator)
+            assert (mean > dept) if direction == "high" else (mean < dept), (
+                kind["label"],
+                indicator,
+            )
             assert declared[indicator][direction].removeprefix("à ") in kind["label"]
         if "forte pauvreté" in kind["label"]:
             poverty = commune_column(territory.table, "taux_pauvrete", 2021)
-            assert np.mean([poverty[c] for c in members]) > departement_value(territory.table, "taux_pauvrete", 2021)
+            assert np.mean([poverty[c] for c in members]) > departement_value(
+                territory.table, "taux_pauvrete", 2021
+            )
 
 
 def test_labels_stay_distinct_when_words_run_out(territory, tmp_path):
-    entry = {"indicator": "taux_pauvrete", "vintage": 2021, "name": "le taux de pauvreté", "high": "à forte pauvreté", "low": "à faible pauvreté"}
+    entry = {
+        "indicator": "taux_pauvrete",
+        "vintage": 2021,
+        "name": "le taux de pauvreté",
+        "high": "à forte pauvreté",
+        "low": "à faible pauvreté",
+    }
     result = typology(territory, write_yaml(tmp_path / "t.yaml", {"k": 5, "indicators": [entry]}))
     assert result.k == 5 and list(result.silhouettes) == [5]
     assert result.types["label"].is_unique
-    assert result.types["label"].str.contains(r"\(type \d\)").any()  # five types, two words: the fallback ran
+    assert (
+        result.types["label"].str.contains(r"\(type \d\)").any()
+    )  # five types, two words: the fallback ran
 
 
 # ---------------------------------------------------------------- comparable communes
@@ -247,20 +357,29 @@ def test_similar_communes_by_hand(territory):
     similar = similar_communes(territory.table, "93001", catalogue=territory.catalogue)
     assert len(similar) == 5 and "93001" not in set(similar["code"])
     assert similar["distance"].is_monotonic_increasing
-    distances = {c: math.dist([z[i]["93001"] for i in z], [z[i][c] for i in z]) for c in codes if c != "93001"}
+    distances = {
+        c: math.dist([z[i]["93001"] for i in z], [z[i][c] for i in z])
+        for c in codes
+        if c != "93001"
+    }
     assert similar["distance"].to_numpy() == pytest.approx(sorted(distances.values())[:5])
     assert list(similar["code"]) == sorted(distances, key=distances.get)[:5]
     first = similar.iloc[0]
     gaps = {i: abs(z[i]["93001"] - z[i][first["code"]]) for i in z}
     assert first["differs"] == max(gaps, key=gaps.get)
     assert set(first["closest"]) <= set(sorted(gaps, key=gaps.get)[:3])
-    assert first["explanation"].startswith("proches pour ") and " ; écart principal : " in first["explanation"]
+    assert (
+        first["explanation"].startswith("proches pour ")
+        and " ; écart principal : " in first["explanation"]
+    )
 
 
 def test_similar_communes_reach_other_departements(territory):
     twin = territory.table[territory.table["level"] == "commune"].copy()
     twin["code"] = "94" + twin["code"].str[2:]
-    similar = similar_communes(pd.concat([territory.table, twin]), "93001", n=3, catalogue=territory.catalogue)
+    similar = similar_communes(
+        pd.concat([territory.table, twin]), "93001", n=3, catalogue=territory.catalogue
+    )
     assert similar.iloc[0]["code"] == "94001" and similar.iloc[0]["departement"] == "94"
     assert similar.iloc[0]["distance"] == pytest.approx(0)
     with pytest.raises(InputError):

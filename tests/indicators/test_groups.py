@@ -19,7 +19,9 @@ def groups(territory):
 def test_default_groups_are_the_four_ept_on_the_current_map(territory):
     declared = load_groups(territory)
     assert [len(g.members) for g in declared] == [8, 8, 9, 14]
-    assert sum(len(g.members) for g in declared) == 39 and "93059" not in {m for g in declared for m in g.members}
+    assert sum(len(g.members) for g in declared) == 39 and "93059" not in {
+        m for g in declared for m in g.members
+    }
 
 
 def test_group_population_is_the_sum_of_its_communes(groups, data_dir):
@@ -39,8 +41,13 @@ def test_group_poverty_2021_is_reweighted_from_the_raw_commune_rows(groups, data
 def test_group_median_comes_from_the_official_row_or_is_missing(groups, data_dir):
     official = {r["CODGEO"]: r for r in read_raw(next(data_dir.rglob("cc_filosofi_2019_EPT.csv")))}
     row = groups.value(PLAINE_COMMUNE, "niveau_vie_median", 2019)
-    assert row["value"] == float(official[PLAINE_COMMUNE]["MED19"]) == 15710 and row["how"] == "officielle"
-    assert groups.value(PLAINE_COMMUNE, "taux_pauvrete", 2019)["value"] == french_float(official[PLAINE_COMMUNE]["TP6019"])
+    assert (
+        row["value"] == float(official[PLAINE_COMMUNE]["MED19"]) == 15710
+        and row["how"] == "officielle"
+    )
+    assert groups.value(PLAINE_COMMUNE, "taux_pauvrete", 2019)["value"] == french_float(
+        official[PLAINE_COMMUNE]["TP6019"]
+    )
     missing = groups.value(PLAINE_COMMUNE, "niveau_vie_median", 2021)
     assert math.isnan(missing["value"]) and "non agrégeable" in missing["missing_reason"]
 

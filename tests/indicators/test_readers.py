@@ -15,9 +15,15 @@ def write(path, text, encoding="utf-8"):
 
 
 def test_blanks_stay_missing_with_their_reason(tmp_path):
-    write(tmp_path / "cc_filosofi_2021_COM.csv", "CODGEO;NBMENFISC21;MED21;TP6021\n93001;10;s;nd\n93005;20;;1,5\n")
+    write(
+        tmp_path / "cc_filosofi_2021_COM.csv",
+        "CODGEO;NBMENFISC21;MED21;TP6021\n93001;10;s;nd\n93005;20;;1,5\n",
+    )
     table = load_sources(tmp_path)[("filosofi", 2021)]
-    assert math.isnan(table.data.loc["93001", "MED"]) and table.reasons.loc["93001", "MED"] == "secret statistique"
+    assert (
+        math.isnan(table.data.loc["93001", "MED"])
+        and table.reasons.loc["93001", "MED"] == "secret statistique"
+    )
     assert table.reasons.loc["93001", "TP60"].startswith("non disponible")
     assert math.isnan(table.data.loc["93005", "MED"]) and table.data.loc["93005", "TP60"] == 1.5
 
@@ -48,10 +54,15 @@ def test_a_table_without_its_code_column_is_an_error(tmp_path):
 
 
 def test_a_text_in_a_number_column_names_line_and_column(tmp_path):
-    path = write(tmp_path / "f.csv", "CODGEO;NBMENFISC21;MED21;TP6021\n93001;10;100;1\n93005;ten;100;1\n")
+    path = write(
+        tmp_path / "f.csv", "CODGEO;NBMENFISC21;MED21;TP6021\n93001;10;100;1\n93005;ten;100;1\n"
+    )
     with pytest.raises(InputError) as error:
         load_sources(tmp_path)
-    assert str(error.value) == f"{path}: line 3, column NBMENFISC21: 'ten' is not a number (expected a number, or s / nd / empty for a missing value)"
+    assert (
+        str(error.value)
+        == f"{path}: line 3, column NBMENFISC21: 'ten' is not a number (expected a number, or s / nd / empty for a missing value)"
+    )
 
 
 def test_duplicate_codes_are_an_error(tmp_path):

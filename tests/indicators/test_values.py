@@ -46,12 +46,20 @@ def test_departement_poverty_2021_is_reweighted_by_people_not_averaged(territory
 
 def test_departement_population_is_the_sum_of_its_communes(territory, data_dir):
     path = next(data_dir.rglob("base_cc_comparateur_93-94.csv"))
-    raw_total = sum(float(r["P22_POP"]) for r in read_raw(path) if r["CODGEO"].startswith("93") and r["P22_POP"])
+    raw_total = sum(
+        float(r["P22_POP"]) for r in read_raw(path) if r["CODGEO"].startswith("93") and r["P22_POP"]
+    )
     table = territory.table
-    communes = table[(table.level == "commune") & (table.indicator == "population") & (table.vintage == 2022)]
+    communes = table[
+        (table.level == "commune") & (table.indicator == "population") & (table.vintage == 2022)
+    ]
     assert len(communes) == 39
     assert communes["value"].sum() == pytest.approx(raw_total)
-    assert territory.value("93", "population", 2022)["value"] == pytest.approx(raw_total) == pytest.approx(1681725)
+    assert (
+        territory.value("93", "population", 2022)["value"]
+        == pytest.approx(raw_total)
+        == pytest.approx(1681725)
+    )
 
 
 def test_merged_saint_denis_counts_are_the_sum_of_the_two_former_communes(territory, data_dir):
@@ -61,9 +69,11 @@ def test_merged_saint_denis_counts_are_the_sum_of_the_two_former_communes(territ
     rp2018 = {r["code_insee"]: r for r in read_raw(next(data_dir.rglob("rp2018_IDF.csv")))}
     population = float(rp2018["93066"]["pop_tot"]) + float(rp2018["93059"]["pop_tot"])
     assert territory.value("93066", "population", 2018)["value"] == pytest.approx(population)
-    hlm = (float(rp2018["93066"]["log_hlm"]) + float(rp2018["93059"]["log_hlm"])) / (
-        float(rp2018["93066"]["log_rp"]) + float(rp2018["93059"]["log_rp"])
-    ) * 100
+    hlm = (
+        (float(rp2018["93066"]["log_hlm"]) + float(rp2018["93059"]["log_hlm"]))
+        / (float(rp2018["93066"]["log_rp"]) + float(rp2018["93059"]["log_rp"]))
+        * 100
+    )
     assert territory.value("93066", "part_locataires_hlm", 2018)["value"] == pytest.approx(hlm)
 
 
@@ -71,7 +81,10 @@ def test_a_median_is_never_averaged(territory, data_dir):
     merged = territory.value("93066", "niveau_vie_median", 2021)
     assert math.isnan(merged["value"])
     assert "fusion" in merged["missing_reason"]
-    assert merged["note"] == "données 2021 : périmètre de l'ancienne commune" and merged["old_perimeter_value"] == 16620
+    assert (
+        merged["note"] == "données 2021 : périmètre de l'ancienne commune"
+        and merged["old_perimeter_value"] == 16620
+    )
     dept_2021 = territory.value("93", "niveau_vie_median", 2021)
     assert math.isnan(dept_2021["value"]) and "non agrégeable" in dept_2021["missing_reason"]
     official = float(raw_filosofi(data_dir, 2019, "DEP")["93"]["MED19"])
@@ -79,15 +92,27 @@ def test_a_median_is_never_averaged(territory, data_dir):
 
 
 def test_census_unemployment_uses_summed_counts(territory, data_dir):
-    rows = [r for r in read_raw(next(data_dir.rglob("base_cc_comparateur_93-94.csv"))) if r["CODGEO"].startswith("93") and r["P22_ACT1564"]]
-    rate = sum(float(r["P22_CHOM1564"]) for r in rows) / sum(float(r["P22_ACT1564"]) for r in rows) * 100
+    rows = [
+        r
+        for r in read_raw(next(data_dir.rglob("base_cc_comparateur_93-94.csv")))
+        if r["CODGEO"].startswith("93") and r["P22_ACT1564"]
+    ]
+    rate = (
+        sum(float(r["P22_CHOM1564"]) for r in rows)
+        / sum(float(r["P22_ACT1564"]) for r in rows)
+        * 100
+    )
     assert territory.value("93", "taux_chomage_15_64", 2022)["value"] == pytest.approx(rate)
     assert round(rate, 1) == 15.8
 
 
 def test_region_unemployment_2016_is_summed_from_the_iris_file(territory, data_dir):
     rows = read_raw(next(data_dir.rglob("base-ic-activite-residents-2016-idf.csv")))
-    rate = sum(float(r["P16_CHOM1564"]) for r in rows) / sum(float(r["P16_ACT1564"]) for r in rows) * 100
+    rate = (
+        sum(float(r["P16_CHOM1564"]) for r in rows)
+        / sum(float(r["P16_ACT1564"]) for r in rows)
+        * 100
+    )
     assert territory.value("11", "taux_chomage_15_64", 2016)["value"] == pytest.approx(rate)
     assert round(rate, 2) == 12.71
 
@@ -96,18 +121,26 @@ def test_france_and_region_populations_2021_count_paris_lyon_marseille_once(terr
     """The all-France table lists Paris, Lyon and Marseille only as arrondissements (ARM rows): counted, once."""
     seen, france, region = set(), 0, 0
     for row in read_raw(next(data_dir.rglob("communes.csv")), sep=","):
-        if row["commune_type"] in ("COM", "ARM") and row["insee_com"] not in seen and not row["insee_dep"].startswith("97"):
+        if (
+            row["commune_type"] in ("COM", "ARM")
+            and row["insee_com"] not in seen
+            and not row["insee_dep"].startswith("97")
+        ):
             seen.add(row["insee_com"])
             france += float(row["population_2021"])
             region += float(row["population_2021"]) if row["insee_reg"] == "11" else 0
     assert {"75056", "69123", "13055"}.isdisjoint(seen) and "75101" in seen
-    assert territory.value("FRM", "population", 2021)["value"] == pytest.approx(france) == 65_503_471
+    assert (
+        territory.value("FRM", "population", 2021)["value"] == pytest.approx(france) == 65_503_471
+    )
     assert territory.value("11", "population", 2021)["value"] == pytest.approx(region) == 12_317_279
 
 
 def test_ranks_count_from_the_highest_value(territory):
     table = territory.table
-    rows = table[(table.level == "commune") & (table.indicator == "taux_pauvrete") & (table.vintage == 2021)]
+    rows = table[
+        (table.level == "commune") & (table.indicator == "taux_pauvrete") & (table.vintage == 2021)
+    ]
     top = rows.sort_values("value", ascending=False).iloc[0]
     assert top["rank"] == 1 and top["rank_of"] == 39
     assert rows["rank"].max() <= 39

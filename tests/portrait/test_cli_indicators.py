@@ -14,7 +14,13 @@ from tests.conftest import ROOT, write_fake_departement
 
 def run(*args, env=None):
     environment = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "portrait", *args], capture_output=True, text=True, cwd=ROOT, env=environment)
+    return subprocess.run(
+        [sys.executable, "-m", "portrait", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+    )
 
 
 def assert_one_line_error(result, *fragments):
@@ -27,11 +33,35 @@ def assert_one_line_error(result, *fragments):
 
 
 def test_csv_has_the_documented_columns(data_dir):
-    result = run("indicators", "--dept", "93", "--commune", "aubervilliers", "--format", "csv", "--data", str(data_dir))
+    result = run(
+        "indicators",
+        "--dept",
+        "93",
+        "--commune",
+        "aubervilliers",
+        "--format",
+        "csv",
+        "--data",
+        str(data_dir),
+    )
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert {"code", "name", "level", "indicator", "vintage", "value", "unit", "rank", "rank_of"} <= set(rows[0])
-    poverty = next(r for r in rows if r["code"] == "93001" and r["indicator"] == "taux_pauvrete" and r["vintage"] == "2021")
+    assert {
+        "code",
+        "name",
+        "level",
+        "indicator",
+        "vintage",
+        "value",
+        "unit",
+        "rank",
+        "rank_of",
+    } <= set(rows[0])
+    poverty = next(
+        r
+        for r in rows
+        if r["code"] == "93001" and r["indicator"] == "taux_pauvrete" and r["vintage"] == "2021"
+    )
     assert float(poverty["value"]) == 42.0 and poverty["rank"] == "1.0" or poverty["rank"] == "1"
     assert {r["level"] for r in rows} == {"commune", "departement", "region", "france"}
     names = {r["name"] for r in rows}
@@ -39,11 +69,33 @@ def test_csv_has_the_documented_columns(data_dir):
 
 
 def test_names_with_articles_and_accent_insensitive_search(data_dir):
-    result = run("indicators", "--dept", "93", "--commune", "ile saint denis", "--format", "json", "--indicator", "population", "--data", str(data_dir))
+    result = run(
+        "indicators",
+        "--dept",
+        "93",
+        "--commune",
+        "ile saint denis",
+        "--format",
+        "json",
+        "--indicator",
+        "population",
+        "--data",
+        str(data_dir),
+    )
     assert result.returncode == 0, result.stderr
     records = json.loads(result.stdout)
     assert any(r["name"] == "L'Île-Saint-Denis" for r in records)
-    table = run("indicators", "--dept", "93", "--commune", "Épinay", "--indicator", "taux_pauvrete", "--data", str(data_dir))
+    table = run(
+        "indicators",
+        "--dept",
+        "93",
+        "--commune",
+        "Épinay",
+        "--indicator",
+        "taux_pauvrete",
+        "--data",
+        str(data_dir),
+    )
     assert "Épinay-sur-Seine" in table.stdout and "%" in table.stdout
 
 
@@ -59,7 +111,9 @@ def test_missing_data_directory(tmp_path):
 
 def test_table_without_its_code_column(tmp_path):
     root = write_fake_departement(tmp_path / "data")
-    (root / "cc_filosofi_2021_COM.csv").write_text("COMMUNE;NBMENFISC21;MED21;TP6021\n2A001;1;2;3\n")
+    (root / "cc_filosofi_2021_COM.csv").write_text(
+        "COMMUNE;NBMENFISC21;MED21;TP6021\n2A001;1;2;3\n"
+    )
     result = run("indicators", "--dept", "2A", "--data", str(root))
     assert_one_line_error(result, "cc_filosofi_2021_COM.csv", "no 'CODGEO' column")
 
@@ -73,15 +127,37 @@ def test_boundary_file_with_duplicate_codes(tmp_path):
 
 def test_latin1_file_works(tmp_path):
     root = write_fake_departement(tmp_path / "data")
-    (root / "rp2018.csv").write_bytes("code_insee;commune;pop_tot;log_rp\n2A001;Île-Rousse;1000;400\n".encode("latin-1"))
-    result = run("indicators", "--dept", "2A", "--commune", "ile rousse", "--indicator", "population", "--data", str(root))
+    (root / "rp2018.csv").write_bytes(
+        "code_insee;commune;pop_tot;log_rp\n2A001;Île-Rousse;1000;400\n".encode("latin-1")
+    )
+    result = run(
+        "indicators",
+        "--dept",
+        "2A",
+        "--commune",
+        "ile rousse",
+        "--indicator",
+        "population",
+        "--data",
+        str(root),
+    )
     assert result.returncode == 0, result.stderr
     assert "Île-Rousse" in result.stdout
 
 
 def test_any_departement_with_its_files(tmp_path):
     root = write_fake_departement(tmp_path / "data")
-    result = run("indicators", "--dept", "2A", "--format", "csv", "--indicator", "taux_pauvrete", "--data", str(root))
+    result = run(
+        "indicators",
+        "--dept",
+        "2A",
+        "--format",
+        "csv",
+        "--indicator",
+        "taux_pauvrete",
+        "--data",
+        str(root),
+    )
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     dept = next(r for r in rows if r["level"] == "departement" and r["vintage"] == "2021")

@@ -55,7 +55,9 @@ class Handler(BaseHTTPRequestHandler):
 def server():
     httpd = HTTPServer(("127.0.0.1", 0), Handler)
     httpd.files, httpd.truncate, httpd.ranges, httpd.requests = {}, set(), True, []
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     httpd.base = f"http://127.0.0.1:{httpd.server_port}/fr/statistiques/fichier/123"
     yield httpd
@@ -72,9 +74,17 @@ def closed_port():
 
 
 def downloads_file(tmp_path, *entries):
-    defaults = {"family": "filosofi", "vintage": 2021, "archive": "plain", "sha256": None, "licence": "Licence Ouverte / Open Licence, Insee"}
+    defaults = {
+        "family": "filosofi",
+        "vintage": 2021,
+        "archive": "plain",
+        "sha256": None,
+        "licence": "Licence Ouverte / Open Licence, Insee",
+    }
     path = tmp_path / "downloads.yaml"
-    path.write_text(yaml.safe_dump({"downloads": [{**defaults, **e} for e in entries]}), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump({"downloads": [{**defaults, **e} for e in entries]}), encoding="utf-8"
+    )
     return path
 
 
@@ -139,7 +149,9 @@ def test_truncated_transfer_leaves_no_file_then_resumes(server, tmp_path):
     downloads = downloads_file(tmp_path, plain(server))
     with pytest.raises(InputError) as error:
         get(tmp_path, downloads)
-    assert "transfer interrupted after" in str(error.value) and f"of {len(PAYLOAD)} bytes" in str(error.value)
+    assert "transfer interrupted after" in str(error.value) and f"of {len(PAYLOAD)} bytes" in str(
+        error.value
+    )
     assert "table.csv.part" in str(error.value)
     assert not (tmp_path / "data" / "table" / "table.csv").exists()
     assert 0 < (tmp_path / "data" / "table.csv.part").stat().st_size < len(PAYLOAD)
@@ -156,7 +168,11 @@ def test_wrong_checksum_deletes_the_download(server, tmp_path):
     with pytest.raises(InputError) as error:
         get(tmp_path, downloads)
     message = str(error.value)
-    assert "table.csv" in message and expected in message and hashlib.sha256(PAYLOAD).hexdigest() in message
+    assert (
+        "table.csv" in message
+        and expected in message
+        and hashlib.sha256(PAYLOAD).hexdigest() in message
+    )
     assert "\n" not in message
     assert not (tmp_path / "data" / "table" / "table.csv").exists()
     assert leftovers(tmp_path / "data") == []
@@ -164,22 +180,34 @@ def test_wrong_checksum_deletes_the_download(server, tmp_path):
 
 def test_right_checksum_passes(server, tmp_path):
     server.files["table.csv"] = PAYLOAD
-    written, _ = get(tmp_path, downloads_file(tmp_path, plain(server, sha256=hashlib.sha256(PAYLOAD).hexdigest().upper())))
+    written, _ = get(
+        tmp_path,
+        downloads_file(tmp_path, plain(server, sha256=hashlib.sha256(PAYLOAD).hexdigest().upper())),
+    )
     assert written[0].read_bytes() == PAYLOAD
 
 
 def test_zip_unpacked_with_one_departement_kept(server, tmp_path):
-    server.files["base_CSV.zip"] = zipped({
-        "cc_2021_COM.csv": TABLE, "sub/cc_2021_DEP.csv": "CODGEO;TP6021\n93;28,4\n", "meta_cc_2021.csv": "COD_VAR;LIB_VAR\n",
-    })
+    server.files["base_CSV.zip"] = zipped(
+        {
+            "cc_2021_COM.csv": TABLE,
+            "sub/cc_2021_DEP.csv": "CODGEO;TP6021\n93;28,4\n",
+            "meta_cc_2021.csv": "COD_VAR;LIB_VAR\n",
+        }
+    )
     entry = {
-        "id": "filosofi-2021", "url": f"{server.base}/base_CSV.zip", "archive": "zip",
-        "files": ["cc_2021_COM.csv", "cc_2021_DEP.csv"], "filter": {"column": "CODGEO", "files": ["cc_2021_COM.csv"]},
+        "id": "filosofi-2021",
+        "url": f"{server.base}/base_CSV.zip",
+        "archive": "zip",
+        "files": ["cc_2021_COM.csv", "cc_2021_DEP.csv"],
+        "filter": {"column": "CODGEO", "files": ["cc_2021_COM.csv"]},
     }
     written, _ = get(tmp_path, downloads_file(tmp_path, entry), dept="93")
     folder = tmp_path / "data" / "filosofi-2021"
     assert sorted(p.name for p in folder.iterdir()) == ["cc_2021_COM.csv", "cc_2021_DEP.csv"]
-    assert (folder / "cc_2021_COM.csv").read_text() == "CODGEO;NBMENFISC21;TP6021\n93001;100;30,0\n93066;300;35,0\n"
+    assert (
+        folder / "cc_2021_COM.csv"
+    ).read_text() == "CODGEO;NBMENFISC21;TP6021\n93001;100;30,0\n93066;300;35,0\n"
     assert (folder / "cc_2021_DEP.csv").read_text() == "CODGEO;TP6021\n93;28,4\n"
     assert leftovers(tmp_path / "data") == [] and not (tmp_path / "data" / "base_CSV.zip").exists()
     everything, _ = get(tmp_path / "all", downloads_file(tmp_path, entry))
@@ -192,13 +220,20 @@ def test_zip_with_a_member_outside_its_folder_is_refused(server, tmp_path, membe
     entry = {"id": "bad", "url": f"{server.base}/bad.zip", "archive": "zip", "files": ["ok.csv"]}
     with pytest.raises(InputError, match="refused"):
         get(tmp_path, downloads_file(tmp_path, entry))
-    assert not list(tmp_path.rglob("evil.csv")) and not (tmp_path / "data" / "bad" / "ok.csv").exists()
+    assert (
+        not list(tmp_path.rglob("evil.csv")) and not (tmp_path / "data" / "bad" / "ok.csv").exists()
+    )
     assert leftovers(tmp_path / "data") == []
 
 
 def test_zip_without_the_expected_file(server, tmp_path):
     server.files["base.zip"] = zipped({"other.csv": TABLE})
-    entry = {"id": "base", "url": f"{server.base}/base.zip", "archive": "zip", "files": ["cc_2021_COM.csv"]}
+    entry = {
+        "id": "base",
+        "url": f"{server.base}/base.zip",
+        "archive": "zip",
+        "files": ["cc_2021_COM.csv"],
+    }
     with pytest.raises(InputError, match="no file cc_2021_COM.csv in the archive"):
         get(tmp_path, downloads_file(tmp_path, entry))
 
@@ -216,7 +251,11 @@ def test_mirror_directory_replaces_the_publisher(tmp_path):
 def test_mirror_url_replaces_the_publisher(server, tmp_path):
     server.files["table.csv"] = PAYLOAD
     unreachable = f"http://127.0.0.1:{closed_port()}/fichier"
-    written, _ = get(tmp_path, downloads_file(tmp_path, plain(unreachable)), mirror=f"http://127.0.0.1:{server.server_port}/copie/")
+    written, _ = get(
+        tmp_path,
+        downloads_file(tmp_path, plain(unreachable)),
+        mirror=f"http://127.0.0.1:{server.server_port}/copie/",
+    )
     assert written[0].read_bytes() == PAYLOAD
     assert server.requests == [("/copie/table.csv", None)]
 
@@ -224,7 +263,11 @@ def test_mirror_url_replaces_the_publisher(server, tmp_path):
 def test_mirror_without_the_file(tmp_path):
     (tmp_path / "mirror").mkdir()
     with pytest.raises(InputError, match="not in the mirror directory"):
-        get(tmp_path, downloads_file(tmp_path, plain("https://www.insee.fr/fichier")), mirror=str(tmp_path / "mirror"))
+        get(
+            tmp_path,
+            downloads_file(tmp_path, plain("https://www.insee.fr/fichier")),
+            mirror=str(tmp_path / "mirror"),
+        )
 
 
 def test_unreachable_address_gives_one_line_error(tmp_path):
@@ -234,7 +277,10 @@ def test_unreachable_address_gives_one_line_error(tmp_path):
         get(tmp_path, downloads)
     message = str(error.value)
     assert message.startswith(f"cannot reach 127.0.0.1:{port}: ")
-    assert message.endswith("; use --mirror DIR_OR_URL to fetch from a local copy") and "\n" not in message
+    assert (
+        message.endswith("; use --mirror DIR_OR_URL to fetch from a local copy")
+        and "\n" not in message
+    )
     assert leftovers(tmp_path) == [] and not list((tmp_path / "data").rglob("*.csv"))
     result = run("data", "fetch", "--downloads", str(downloads), "--dest", str(tmp_path / "cli"))
     assert_one_line_error(result, f"error: cannot reach 127.0.0.1:{port}", "--mirror")
@@ -246,7 +292,9 @@ def test_silent_server_times_out_with_the_same_error(tmp_path):
         silent.listen(1)
         port = silent.getsockname()[1]
         downloads = downloads_file(tmp_path, plain(f"http://127.0.0.1:{port}/fichier"))
-        with pytest.raises(InputError, match=rf"^cannot reach 127.0.0.1:{port}: .*timed out.* ; use --mirror"):
+        with pytest.raises(
+            InputError, match=rf"^cannot reach 127.0.0.1:{port}: .*timed out.* ; use --mirror"
+        ):
             fetch(downloads, tmp_path / "data", log=lambda line: None, timeout=1)
     assert not (tmp_path / "data" / "table" / "table.csv").exists()
 
@@ -264,14 +312,17 @@ def test_http_error_names_the_address(server, tmp_path):
         get(tmp_path, downloads_file(tmp_path, plain(server, "absent.csv")))
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"archive": "rar"}, "archive must be one of zip, plain"),
-    ({"sha256": "abc"}, "sha256 must be 64 hexadecimal digits"),
-    ({"files": ["../x.csv"]}, "plain file names"),
-    ({"url": "ftp://example.org/x.csv"}, "http(s) address"),
-    ({"filter": {"column": "CODGEO", "files": ["other.csv"]}}, "filter needs"),
-    ({"licence": None}, "missing licence"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"archive": "rar"}, "archive must be one of zip, plain"),
+        ({"sha256": "abc"}, "sha256 must be 64 hexadecimal digits"),
+        ({"files": ["../x.csv"]}, "plain file names"),
+        ({"url": "ftp://example.org/x.csv"}, "http(s) address"),
+        ({"filter": {"column": "CODGEO", "files": ["other.csv"]}}, "filter needs"),
+        ({"licence": None}, "missing licence"),
+    ],
+)
 def test_bad_downloads_file(tmp_path, change, message):
     path = downloads_file(tmp_path, {**plain("https://www.insee.fr/fichier"), **change})
     with pytest.raises(InputError) as error:
@@ -283,7 +334,9 @@ def test_shipped_downloads_file_is_valid():
     entries = load_downloads()
     assert entries and len({e.id for e in entries}) == len(entries)
     for entry in entries:
-        assert entry.url.startswith(("https://www.insee.fr/fr/statistiques/fichier/", "https://data.geopf.fr/"))
+        assert entry.url.startswith(
+            ("https://www.insee.fr/fr/statistiques/fichier/", "https://data.geopf.fr/")
+        )
         assert entry.licence and entry.files
         from indicators.sources import source_meta
 

@@ -28,12 +28,22 @@ def full(data_dir):
 def test_every_source_family_is_found_with_its_vintage(full):
     found = {(f.family, f.vintage) for f in full.files}
     assert {
-        ("filosofi", 2019), ("filosofi", 2020), ("filosofi", 2021), ("filosofi_iris", 2021), ("rp_comparateur", 2022),
-        ("rp_dossier", 2022), ("rp_communes_derived", 2018), ("rp_communes_derived", 2012), ("rp_activite_iris", 2016),
+        ("filosofi", 2019),
+        ("filosofi", 2020),
+        ("filosofi", 2021),
+        ("filosofi_iris", 2021),
+        ("rp_comparateur", 2022),
+        ("rp_dossier", 2022),
+        ("rp_communes_derived", 2018),
+        ("rp_communes_derived", 2012),
+        ("rp_activite_iris", 2016),
         ("communes_france", 2021),
     } <= found
     levels = {f.path.name: f.level for f in full.files}
-    assert levels["cc_filosofi_2019_DEP.csv"] == "départements" and levels["cc_filosofi_2019_COM.csv"] == "communes"
+    assert (
+        levels["cc_filosofi_2019_DEP.csv"] == "départements"
+        and levels["cc_filosofi_2019_COM.csv"] == "communes"
+    )
     assert levels["communes-93-seine-saint-denis.geojson"] == "communes (93)"
     ignored = {p.name: why for p, why in full.ignored}
     assert ignored["meta_cc_filosofi_2019_COM.csv"] == "dictionnaire de variables"
@@ -44,7 +54,9 @@ def test_files_feed_the_indicators_of_their_family_and_vintage(full):
     assert ("taux_pauvrete", 2021) in full.feeds[("filosofi", 2021)]
     assert ("taux_pauvrete", 2020) in full.feeds[("filosofi", 2020)]
     assert ("taux_pauvrete_moins_30", 2020) not in full.feeds[("filosofi", 2020)]
-    assert ("population", 2016) in full.feeds[("rp_comparateur", 2022)]  # P16_POP: the variable names its year
+    assert ("population", 2016) in full.feeds[
+        ("rp_comparateur", 2022)
+    ]  # P16_POP: the variable names its year
     assert ("taux_chomage_femmes", 2016) in full.feeds[("rp_activite_iris", 2016)]
     assert full.unavailable == []
     assert all(not why for why in full.missing.values())
@@ -69,10 +81,17 @@ def test_reads_headers_only(data_dir, monkeypatch):
 
 def test_text_names_sources_vintages_and_licences(full):
     text = render(full)
-    for heading in ("Répertoire de données", "Fichiers lus", "Sources et licences", "Indicateurs alimentés, par source et millésime",
-                    "Indicateurs non disponibles, aucun fichier ne les alimente (0)"):
+    for heading in (
+        "Répertoire de données",
+        "Fichiers lus",
+        "Sources et licences",
+        "Indicateurs alimentés, par source et millésime",
+        "Indicateurs non disponibles, aucun fichier ne les alimente (0)",
+    ):
         assert heading in text
-    assert "insee/cc_filosofi_2021_COM.csv" in text and "Licence Ouverte / Open Licence, Insee" in text
+    assert (
+        "insee/cc_filosofi_2021_COM.csv" in text and "Licence Ouverte / Open Licence, Insee" in text
+    )
     assert "Licence Ouverte / Open Licence, IGN" in text
     assert f"{len(full.available)} indicateur(s) sur {len(full.available)}" in text
 
@@ -81,15 +100,26 @@ def test_removed_file_makes_its_indicators_unavailable(data_dir, tmp_path):
     copy = linked_copy(data_dir, tmp_path / "data", leave_out={ACTIVITY_2016})
     inv = inventory(copy)
     catalogue = load_catalogue()
-    only_there = {i.id for i in catalogue if i.formulas and {f.source for f in i.formulas} == {"rp_activite_iris"}}
-    elsewhere_too = {i.id for i in catalogue if len({f.source for f in i.formulas}) > 1 and "rp_activite_iris" in {f.source for f in i.formulas}}
+    only_there = {
+        i.id
+        for i in catalogue
+        if i.formulas and {f.source for f in i.formulas} == {"rp_activite_iris"}
+    }
+    elsewhere_too = {
+        i.id
+        for i in catalogue
+        if len({f.source for f in i.formulas}) > 1
+        and "rp_activite_iris" in {f.source for f in i.formulas}
+    }
     assert only_there and elsewhere_too
     assert only_there <= set(inv.unavailable)
     assert not elsewhere_too & set(inv.unavailable)
     for indicator in elsewhere_too:
         assert 2016 in inv.missing[indicator] and 2016 not in inv.available[indicator]
     derived = set(inv.unavailable) - only_there
-    assert all(not catalogue[i].formulas for i in derived)  # evolutions and crossed entries built on them
+    assert all(
+        not catalogue[i].formulas for i in derived
+    )  # evolutions and crossed entries built on them
     result = run("data", "info", "--data", str(copy))
     assert result.returncode == 0, result.stderr
     section = result.stdout.split("Indicateurs non disponibles")[1].split("\n\n")[0]
@@ -99,4 +129,6 @@ def test_removed_file_makes_its_indicators_unavailable(data_dir, tmp_path):
 
 
 def test_missing_data_directory(tmp_path):
-    assert_one_line_error(run("data", "info", "--data", str(tmp_path / "nowhere")), "does not exist")
+    assert_one_line_error(
+        run("data", "info", "--data", str(tmp_path / "nowhere")), "does not exist"
+    )

@@ -17,7 +17,7 @@ HOSTILE = {
     "theme": "revenus",
     "unit": "%",
     "polarity": "higher_is_worse",
-    "definition": "Part <b>grasse</b> & « guillemets » \"doubles\" | pipe * étoile.",
+    "definition": 'Part <b>grasse</b> & « guillemets » "doubles" | pipe * étoile.',
     "aggregation": "non agrégeable <i>",
     "formulas": [{"source": "filosofi", "vintage": 2021, "value": "TP60"}],
 }
@@ -50,12 +50,25 @@ def test_csv_fields_are_complete_and_french(catalogue):
     assert poverty["polarity"] == "plus élevé = plus défavorable"
     assert poverty["unit"] == "%"
     assert "2021 : TP60 (Insee, Filosofi)" in poverty["formulas"]
-    assert poverty["sources"] == "Insee, Filosofi (fichier localisé social et fiscal), revenus disponibles"
+    assert (
+        poverty["sources"]
+        == "Insee, Filosofi (fichier localisé social et fiscal), revenus disponibles"
+    )
     assert poverty["licence"] == "Licence Ouverte / Open Licence, Insee"
     assert poverty["vintages"].startswith("2021 ; 2020 ; 2019")
     for row in rows.values():
         assert row["polarity"] in POLARITY_LABELS.values(), row["id"]
-        for name in ("label", "theme", "definition", "formulas", "unit", "sources", "vintages", "aggregation", "licence"):
+        for name in (
+            "label",
+            "theme",
+            "definition",
+            "formulas",
+            "unit",
+            "sources",
+            "vintages",
+            "aggregation",
+            "licence",
+        ):
             assert row[name].strip(), (row["id"], name)
 
 
@@ -68,7 +81,13 @@ def test_derived_entries_show_what_they_combine(catalogue):
 
 def test_entries_of_any_kind_are_listed():
     """Whatever the catalogue iterates over is listed, even entries with few attributes."""
-    odd = SimpleNamespace(id="croise_test", label="Indicateur croisé", theme="croises", unit="ratio", polarity="neutral")
+    odd = SimpleNamespace(
+        id="croise_test",
+        label="Indicateur croisé",
+        theme="croises",
+        unit="ratio",
+        polarity="neutral",
+    )
 
     class Catalogue:
         themes = {"croises": "Indicateurs croisés"}
@@ -96,7 +115,12 @@ def test_html_is_escaped_standalone_and_accessible(hostile):
     assert "<script" not in page and "<b>" not in page and "<i>" not in page
     assert "Taux &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; co" in page
     assert "&quot;doubles&quot;" in page
-    assert "<style>" in page and "<caption>" in page and '<th scope="col">' in page and '<th scope="row">' in page
+    assert (
+        "<style>" in page
+        and "<caption>" in page
+        and '<th scope="col">' in page
+        and '<th scope="row">' in page
+    )
     assert not re.search(r"(src|href)=|https?://|<link|@import", page)
 
 

@@ -24,12 +24,23 @@ def test_runs_top_to_bottom(data_dir, tmp_path, monkeypatch):
     from nbclient import NotebookClient
 
     monkeypatch.setenv("PORTRAIT_DATA", str(data_dir))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the portrait the notebook builds goes under tmp_path
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    )
+    monkeypatch.setenv(
+        "TMPDIR", str(tmp_path)
+    )  # the portrait the notebook builds goes under tmp_path
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    client = NotebookClient(notebook, timeout=TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(
+        notebook,
+        timeout=TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
     client.execute()  # raises CellExecutionError, with the cell and its traceback, on the first error
-    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    outputs = [
+        output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
+    ]
     assert not [o for o in outputs if o.output_type == "error"]
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) >= 2, "the choropleth and the bar chart"

@@ -20,32 +20,99 @@ FILOSOFI = "cc_filosofi_2021_COM.csv"
 COMPARATEUR = "base_cc_comparateur.csv"
 BOUNDARIES = "communes-2A.geojson"
 FILOSOFI_RATES = (
-    "PIMP", "TP60", "TP60AGE1", "TP60AGE2", "TP60AGE3", "TP60AGE4", "TP60AGE5", "TP60AGE6",
-    "TP60TOL1", "TP60TOL2", "PACT", "PPSOC", "PPMINI", "PPLOGT",
+    "PIMP",
+    "TP60",
+    "TP60AGE1",
+    "TP60AGE2",
+    "TP60AGE3",
+    "TP60AGE4",
+    "TP60AGE5",
+    "TP60AGE6",
+    "TP60TOL1",
+    "TP60TOL2",
+    "PACT",
+    "PPSOC",
+    "PPMINI",
+    "PPLOGT",
 )
 DOSSIER = "dossier_complet.csv"
 DERIVED = "rp2018_communes.csv"
 COUNTS = {  # per 1000 inhabitants in 2022, by file and column
     COMPARATEUR: {
-        "P22_POP": 1000, "P16_POP": 950, "SUPERF": 2, "NAIS1621": 70, "DECE1621": 40, "P22_MEN": 420, "NAISD24": 14,
-        "P22_LOG": 470, "P22_RP": 420, "P22_LOGVAC": 30, "P22_RP_PROP": 160, "P22_EMPLT": 300,
-        "P22_POP1564": 640, "P22_ACT1564": 460, "P22_CHOM1564": 60,
+        "P22_POP": 1000,
+        "P16_POP": 950,
+        "SUPERF": 2,
+        "NAIS1621": 70,
+        "DECE1621": 40,
+        "P22_MEN": 420,
+        "NAISD24": 14,
+        "P22_LOG": 470,
+        "P22_RP": 420,
+        "P22_LOGVAC": 30,
+        "P22_RP_PROP": 160,
+        "P22_EMPLT": 300,
+        "P22_POP1564": 640,
+        "P22_ACT1564": 460,
+        "P22_CHOM1564": 60,
     },
     DOSSIER: {
-        "P22_POP0014": 180, "P22_POP1529": 200, "P22_POP3044": 220, "P22_POP4559": 200, "P22_POP6074": 130,
-        "P22_POP7589": 60, "P22_POP90P": 10, "P11_POP": 900, "C22_MENPSEUL": 150, "C22_MENFAM": 270,
-        "C22_FAMMONO": 60, "C22_COUPAENF": 120, "C22_COUPSENF": 90, "P22_ACT1524": 60, "P22_ACT2554": 330,
-        "P22_ACT5564": 70, "P22_CHOM1524": 15, "P22_CHOM2554": 38, "P22_CHOM5564": 7,
+        "P22_POP0014": 180,
+        "P22_POP1529": 200,
+        "P22_POP3044": 220,
+        "P22_POP4559": 200,
+        "P22_POP6074": 130,
+        "P22_POP7589": 60,
+        "P22_POP90P": 10,
+        "P11_POP": 900,
+        "C22_MENPSEUL": 150,
+        "C22_MENFAM": 270,
+        "C22_FAMMONO": 60,
+        "C22_COUPAENF": 120,
+        "C22_COUPSENF": 90,
+        "P22_ACT1524": 60,
+        "P22_ACT2554": 330,
+        "P22_ACT5564": 70,
+        "P22_CHOM1524": 15,
+        "P22_CHOM2554": 38,
+        "P22_CHOM5564": 7,
     },
     DERIVED: {
-        "pop_tot": 970, "pop_0_14": 175, "pop_15_29": 195, "pop_18_24": 80, "pop_75p": 65, "pop_act_15p": 450,
-        "pop_chom": 55, "pop_cadres": 60, "pop_interm": 100, "pop_empl": 130, "pop_ouvr": 90, "pop_scol_18_24": 40,
-        "pop_non_scol_15p": 700, "pop_dipl_aucun": 200, "pop_dipl_bepc": 40, "pop_dipl_capbep": 150, "pop_dipl_bac": 120,
-        "pop_dipl_sup2": 70, "pop_dipl_sup34": 60, "pop_dipl_sup": 60, "log_rp": 410, "log_proprio": 150, "log_loc": 250,
-        "log_hlm": 120, "log_sec": 5, "log_maison": 80, "log_appart": 330,
+        "pop_tot": 970,
+        "pop_0_14": 175,
+        "pop_15_29": 195,
+        "pop_18_24": 80,
+        "pop_75p": 65,
+        "pop_act_15p": 450,
+        "pop_chom": 55,
+        "pop_cadres": 60,
+        "pop_interm": 100,
+        "pop_empl": 130,
+        "pop_ouvr": 90,
+        "pop_scol_18_24": 40,
+        "pop_non_scol_15p": 700,
+        "pop_dipl_aucun": 200,
+        "pop_dipl_bepc": 40,
+        "pop_dipl_capbep": 150,
+        "pop_dipl_bac": 120,
+        "pop_dipl_sup2": 70,
+        "pop_dipl_sup34": 60,
+        "pop_dipl_sup": 60,
+        "log_rp": 410,
+        "log_proprio": 150,
+        "log_loc": 250,
+        "log_hlm": 120,
+        "log_sec": 5,
+        "log_maison": 80,
+        "log_appart": 330,
     },
 }
-VARYING = {"P22_CHOM1564", "P22_CHOM1524", "C22_FAMMONO", "pop_dipl_aucun", "log_hlm"}  # so that communes differ
+VARYING = {
+    "P22_CHOM1564",
+    "P22_CHOM1524",
+    "C22_FAMMONO",
+    "pop_dipl_aucun",
+    "log_hlm",
+}  # so that communes differ
 CODE_COLUMNS = {COMPARATEUR: "CODGEO", DOSSIER: "CODGEO", DERIVED: "code_insee"}
 
 
@@ -55,20 +122,47 @@ def square(n, size=0.01):
 
 
 def feature(code, name, coordinates, kind="Polygon"):
-    return {"type": "Feature", "properties": {"code": code, "nom": name}, "geometry": {"type": kind, "coordinates": coordinates}}
+    return {
+        "type": "Feature",
+        "properties": {"code": code, "nom": name},
+        "geometry": {"type": kind, "coordinates": coordinates},
+    }
 
 
 def write_boundaries(path, codes=CODES, names=None, shapes=None):
     names = names or [f"Commune {n}" for n in range(len(codes))]
     shapes = shapes or {}
-    features = [feature(c, name, shapes.get(c, square(n))) for n, (c, name) in enumerate(zip(codes, names))]
-    Path(path).write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), encoding="utf-8")
+    features = [
+        feature(c, name, shapes.get(c, square(n))) for n, (c, name) in enumerate(zip(codes, names))
+    ]
+    Path(path).write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+        encoding="utf-8",
+    )
 
 
 def filosofi_text(codes=CODES):
-    header = ["CODGEO", "NBMENFISC21", "NBPERSMENFISC21", "MED21", *(f"{v}21" for v in FILOSOFI_RATES), "D121", "D921", "RD21"]
+    header = [
+        "CODGEO",
+        "NBMENFISC21",
+        "NBPERSMENFISC21",
+        "MED21",
+        *(f"{v}21" for v in FILOSOFI_RATES),
+        "D121",
+        "D921",
+        "RD21",
+    ]
     rows = [
-        [c, str(100 * (n + 1)), str(250 * (n + 1)), str(20000 + 1000 * n), *[f"{10 + n + k / 10:.1f}".replace(".", ",") for k in range(len(FILOSOFI_RATES))], "10000", "35000", "3,5"]
+        [
+            c,
+            str(100 * (n + 1)),
+            str(250 * (n + 1)),
+            str(20000 + 1000 * n),
+            *[f"{10 + n + k / 10:.1f}".replace(".", ",") for k in range(len(FILOSOFI_RATES))],
+            "10000",
+            "35000",
+            "3,5",
+        ]
         for n, c in enumerate(codes)
     ]
     return "\n".join(";".join(r) for r in [header, *rows]) + "\n"
@@ -82,7 +176,9 @@ def counts_text(name, codes=CODES, names=None):
     with_names = name == DERIVED
     writer.writerow([CODE_COLUMNS[name], *(["commune"] if with_names else []), *columns])
     for n, code in enumerate(codes):
-        values = [v * (n + 1) + (5 * n if column in VARYING else 0) for column, v in columns.items()]
+        values = [
+            v * (n + 1) + (5 * n if column in VARYING else 0) for column, v in columns.items()
+        ]
         writer.writerow([code, *([names[n]] if with_names else []), *values])
     return buffer.getvalue()
 
@@ -109,7 +205,9 @@ def environment():
 
 
 def run(*args, timeout=600):
-    return subprocess.run(command(*args), capture_output=True, text=True, cwd=ROOT, env=environment(), timeout=timeout)
+    return subprocess.run(
+        command(*args), capture_output=True, text=True, cwd=ROOT, env=environment(), timeout=timeout
+    )
 
 
 def one_line_error(result):
@@ -128,4 +226,8 @@ def warnings_of(result):
 
 def snapshot(directory):
     """Every file under a directory with its bytes, to prove a failed build left it untouched."""
-    return {p.relative_to(directory): p.read_bytes() for p in sorted(Path(directory).rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(directory): p.read_bytes()
+        for p in sorted(Path(directory).rglob("*"))
+        if p.is_file()
+    }

@@ -3,6 +3,7 @@
 import os
 
 import reliability_fakes as fakes
+
 from indicators.catalogue import load_catalogue
 
 ACTIVITY_2016 = "insee/rp/base-ic-activite-residents-2016-idf.csv"
@@ -25,31 +26,54 @@ def doctor(*arguments):
 
 
 def check_lines(lines):
-    return {line.split(":", 1)[0][6:]: line for line in lines if line[:5].strip() in ("ok", "FAIL", "warn")}
+    return {
+        line.split(":", 1)[0][6:]: line
+        for line in lines
+        if line[:5].strip() in ("ok", "FAIL", "warn")
+    }
 
 
 def test_this_machine_is_ready(data_dir, tmp_path):
     code, lines = doctor("--data", data_dir, "--out", tmp_path / "site")
     assert code == 0 and lines[-1] == "All required checks pass."
     checks = check_lines(lines)
-    required = ["Python ≥ 3.10", "weasyprint", "library pango-1.0", "library harfbuzz-subset", "fonts with é, œ, €",
-                "write access", "data directory", "statistics tables", "commune boundaries"]
+    required = [
+        "Python ≥ 3.10",
+        "weasyprint",
+        "library pango-1.0",
+        "library harfbuzz-subset",
+        "fonts with é, œ, €",
+        "write access",
+        "data directory",
+        "statistics tables",
+        "commune boundaries",
+    ]
     for name in required:
         assert checks[name].startswith("ok    "), checks.get(name)
     assert "boundaries/communes-93-seine-saint-denis.geojson" in checks["commune boundaries"]
-    assert "insee/cc_filosofi_2021_COM.csv" in "\n".join(lines)  # the inventory: files, families, vintages
+    assert "insee/cc_filosofi_2021_COM.csv" in "\n".join(
+        lines
+    )  # the inventory: files, families, vintages
 
 
 def test_a_removed_file_names_the_indicators_it_fed(data_dir, tmp_path):
     copy = linked_copy(data_dir, tmp_path / "data", leave_out={ACTIVITY_2016})
     code, lines = doctor("--data", copy)
     catalogue = load_catalogue()
-    only_there = sorted(i.id for i in catalogue if i.formulas and {f.source for f in i.formulas} == {"rp_activite_iris"})
+    only_there = sorted(
+        i.id
+        for i in catalogue
+        if i.formulas and {f.source for f in i.formulas} == {"rp_activite_iris"}
+    )
     assert code == 0 and only_there
     line = check_lines(lines)["indicators"]
-    assert line.startswith("warn  indicators: ") and all(i in line.split("unavailable: ")[1] for i in only_there)
+    assert line.startswith("warn  indicators: ") and all(
+        i in line.split("unavailable: ")[1] for i in only_there
+    )
     fix = lines[lines.index(line) + 1]
-    assert fix.startswith("      → add Insee, RP (activité des résidents, IRIS) 2016 for ") and all(i in fix for i in only_there)
+    assert fix.startswith("      → add Insee, RP (activité des résidents, IRIS) 2016 for ") and all(
+        i in fix for i in only_there
+    )
 
 
 def test_missing_boundaries_and_unwritable_output_fail_with_their_fix(tmp_path):
@@ -62,7 +86,10 @@ def test_missing_boundaries_and_unwritable_output_fail_with_their_fix(tmp_path):
     assert code == 1 and lines[-1] == "2 required check(s) failed: do what the → lines say."
     assert checks["commune boundaries"] == "FAIL  commune boundaries: none"
     assert checks["write access"] == f"FAIL  write access: {blocker}: Not a directory"
-    assert lines[lines.index(checks["write access"]) + 1] == "      → choose a writable directory with --out, or change its permissions"
+    assert (
+        lines[lines.index(checks["write access"]) + 1]
+        == "      → choose a writable directory with --out, or change its permissions"
+    )
 
 
 def test_an_unreadable_data_file_is_reported_not_raised(tmp_path):

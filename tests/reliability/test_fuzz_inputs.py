@@ -4,17 +4,43 @@ an InputError whose message is one line; never another exception, never a traceb
 import tempfile
 from pathlib import Path
 
+import reliability_fakes as fakes
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-import reliability_fakes as fakes
 from geodata.errors import InputError
 from indicators.sources import load_sources
 from portrait import pst
 
 FUZZ = settings(max_examples=150, deadline=None, database=None)  # no .hypothesis folder in the tree
-TOKENS = [b";", b",", b"\t", b'"', b"\n", b"\r\n", b"s", b"nd", b"-", b"NA", b"-1", b"1e309", b"2A001", b"1001",
-          b"\xef\xbb\xbf", b"\xff\xfe", b"\xff", b"\x00", b"PK\x03\x04", b"&a", b"*a", b": ", b"- ", b"{", b"[", b"!!python/object"]
+TOKENS = [
+    b";",
+    b",",
+    b"\t",
+    b'"',
+    b"\n",
+    b"\r\n",
+    b"s",
+    b"nd",
+    b"-",
+    b"NA",
+    b"-1",
+    b"1e309",
+    b"2A001",
+    b"1001",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+    b"\xff",
+    b"\x00",
+    b"PK\x03\x04",
+    b"&a",
+    b"*a",
+    b": ",
+    b"- ",
+    b"{",
+    b"[",
+    b"!!python/object",
+]
 
 
 @st.composite
@@ -28,9 +54,9 @@ def mutated(draw, base):
         if action == "insert":
             data[position:position] = chunk
         elif action == "delete":
-            del data[position:position + draw(st.integers(1, 20))]
+            del data[position : position + draw(st.integers(1, 20))]
         elif action == "replace":
-            data[position:position + len(chunk)] = chunk
+            data[position : position + len(chunk)] = chunk
         else:
             del data[position:]
     return bytes(data)
@@ -40,11 +66,18 @@ def one_line(exc):
     return "\n" not in str(exc) and "\r" not in str(exc) and str(exc).strip() != ""
 
 
-TABLES = [fakes.filosofi_text().encode(), fakes.counts_text(fakes.COMPARATEUR).encode(), fakes.counts_text(fakes.DERIVED, names=["a", "b", "c", "d"]).encode()]
+TABLES = [
+    fakes.filosofi_text().encode(),
+    fakes.counts_text(fakes.COMPARATEUR).encode(),
+    fakes.counts_text(fakes.DERIVED, names=["a", "b", "c", "d"]).encode(),
+]
 
 
 @FUZZ
-@given(st.one_of(st.binary(max_size=400), *(mutated(t) for t in TABLES)), st.sampled_from(["cc_filosofi_2021_COM.csv", "table.txt"]))
+@given(
+    st.one_of(st.binary(max_size=400), *(mutated(t) for t in TABLES)),
+    st.sampled_from(["cc_filosofi_2021_COM.csv", "table.txt"]),
+)
 @example(b"\xff\xfe", "table.txt")  # a UTF-16 byte order mark and nothing else
 @example(b"\n\n" + TABLES[0], "table.txt")
 def test_any_bytes_as_a_table_load_or_give_one_line(content, name):

@@ -5,13 +5,17 @@ through, even with autoescaping switched off."""
 import re
 
 import pytest
-
 import reliability_fakes as fakes
 
 SCRIPT = "Ville</script><script>alert(1)</script>"
 IMAGE = "<img src=x onerror=alert(1)>"
-NAMES = [SCRIPT, IMAGE, "../../escape & \"Paul\"", "/etc/passwd/.."]
-FOLDERS = ["2A001-ville-script-script-alert-1-script", "2A002-img-src-x-onerror-alert-1", "2A003-escape-paul", "2A004-etc-passwd"]
+NAMES = [SCRIPT, IMAGE, '../../escape & "Paul"', "/etc/passwd/.."]
+FOLDERS = [
+    "2A001-ville-script-script-alert-1-script",
+    "2A002-img-src-x-onerror-alert-1",
+    "2A003-escape-paul",
+    "2A004-etc-passwd",
+]
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +25,9 @@ def built(tmp_path_factory):
     data = fakes.write_departement(base / "data", names=NAMES)
     out = base / "deep" / "site"
     before = set(base.rglob("*"))
-    result = fakes.run("build", "--dept", "2A", "--data", data, "--out", out, "--jobs", "1", "--format", "html,csv")
+    result = fakes.run(
+        "build", "--dept", "2A", "--data", data, "--out", out, "--jobs", "1", "--format", "html,csv"
+    )
     assert result.returncode == 0, result.stderr
     return base, out, before
 
@@ -32,7 +38,9 @@ def site(built):
 
 
 def pages(site):
-    return {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
+    return {
+        p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*.html")
+    }
 
 
 def test_names_are_escaped_in_every_page(site):
@@ -69,7 +77,9 @@ def test_pdf_refuses_files_and_urls_a_template_lets_through():
     template = env.from_string(
         '<html><head><link rel="stylesheet" href="{{ css }}"></head><body><h1>PST</h1><p>{{ description }}</p></body></html>'
     )
-    source = template.render(css="https://example.org/x.css", description='<img src="file:///etc/passwd">')
+    source = template.render(
+        css="https://example.org/x.css", description='<img src="file:///etc/passwd">'
+    )
     assert '<img src="file:///etc/passwd">' in source
     fetcher = AssetFetcher({})
     pdf = HTML(string=source, base_url=PDF_BASE, url_fetcher=fetcher).write_pdf()

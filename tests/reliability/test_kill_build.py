@@ -11,8 +11,8 @@ import subprocess
 import time
 
 import pytest
-
 import reliability_fakes as fakes
+
 from portrait.files import TEMP_NAME
 from portrait.pipeline import CSV_COLUMNS
 from reports import webmap
@@ -41,7 +41,11 @@ def is_complete(path, relative, copies):
         return data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
     if suffix == ".csv":
         rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
-        return rows[0] == CSV_COLUMNS and len(rows) > 1 and all(len(r) == len(CSV_COLUMNS) for r in rows)
+        return (
+            rows[0] == CSV_COLUMNS
+            and len(rows) > 1
+            and all(len(r) == len(CSV_COLUMNS) for r in rows)
+        )
     if suffix == ".png":
         return data.startswith(b"\x89PNG") and data.endswith(PNG_END)
     if suffix == ".svg":
@@ -69,8 +73,23 @@ def check_output(out):
 def test_killed_builds_leave_only_complete_files(tmp_path):
     data = fakes.write_departement(tmp_path / "data")
     out = tmp_path / "site"
-    command = fakes.command("build", "--dept", "2A", "--data", data, "--out", out, "--jobs", "1", "--format", "html,csv,pdf", "--force")
-    run = dict(cwd=fakes.ROOT, env=fakes.environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    command = fakes.command(
+        "build",
+        "--dept",
+        "2A",
+        "--data",
+        data,
+        "--out",
+        out,
+        "--jobs",
+        "1",
+        "--format",
+        "html,csv,pdf",
+        "--force",
+    )
+    run = dict(
+        cwd=fakes.ROOT, env=fakes.environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     started = time.monotonic()
     assert subprocess.run(command, **run).returncode == 0
     duration = time.monotonic() - started

@@ -1,8 +1,8 @@
 """Sanity checks at every load: true warnings on data that cannot be right, none on the real data."""
 
 import pytest
-
 import reliability_fakes as fakes
+
 from indicators import load_territory
 
 
@@ -28,7 +28,9 @@ def test_the_fake_departement_gives_no_warning(tmp_path):
 
 def test_age_bands_that_do_not_add_up_to_the_population(tmp_path):
     root = fakes.write_departement(tmp_path)
-    edit(root / fakes.DOSSIER, "\n2A003;540;", "\n2A003;740;")  # 200 more children: 3200 against 3000
+    edit(
+        root / fakes.DOSSIER, "\n2A003;540;", "\n2A003;740;"
+    )  # 200 more children: 3200 against 3000
     assert load_territory("2A", root).warnings == [
         f"{fakes.DOSSIER}: the age bands P22_POP0014…P22_POP90P do not add up to P22_POP of {fakes.COMPARATEUR} "
         "(more than 1% apart) for 2A003 (3 200 against 3 000): are both files of the same census?"
@@ -45,8 +47,10 @@ def test_population_that_triples_without_a_declared_merger(tmp_path):
     root = fakes.write_departement(tmp_path)
     edit(root / fakes.COMPARATEUR, "\n2A002;2000;1900;", "\n2A002;6000;1900;")
     warnings = load_territory("2A", root).warnings
-    assert "the population of 2A002 (Commune 1) goes from 1 940 (2018) to 6 000 (2022) and no merger is declared in " \
+    assert (
+        "the population of 2A002 (Commune 1) goes from 1 940 (2018) to 6 000 (2022) and no merger is declared in "
         "geodata/data/commune_events.yaml: check the files, or declare the merger" in warnings
+    )
 
 
 def test_a_column_the_catalogue_reads_is_missing(tmp_path):
@@ -54,7 +58,9 @@ def test_a_column_the_catalogue_reads_is_missing(tmp_path):
     text = (root / fakes.COMPARATEUR).read_text(encoding="utf-8")
     lines = [line.split(";") for line in text.splitlines()]
     drop = lines[0].index("P22_LOGVAC")
-    (root / fakes.COMPARATEUR).write_text("\n".join(";".join(c for n, c in enumerate(row) if n != drop) for row in lines) + "\n")
+    (root / fakes.COMPARATEUR).write_text(
+        "\n".join(";".join(c for n, c in enumerate(row) if n != drop) for row in lines) + "\n"
+    )
     assert load_territory("2A", root).warnings == [
         f"{fakes.COMPARATEUR} (rp_comparateur 2022) has no column P22_LOGVAC: 1 indicator(s) are n.d. (taux_vacance)"
     ]

@@ -40,10 +40,12 @@ def test_restyled_chart_equals_a_fresh_one(territory, kind, first, then):
 def test_the_commune_layer_is_drawn_in_the_commune_colour(territory):
     """The highlighted dot is blue (COMMUNE) in Bobigny's position chart, and absent from the kept base."""
     chart = _charts(territory, "93008", "position")[0]
-    blue = [int(charts.COMMUNE[i:i + 2], 16) for i in (1, 3, 5)]
+    blue = [int(charts.COMMUNE[i : i + 2], 16) for i in (1, 3, 5)]
 
     def blue_pixels(png):
-        return int((np.asarray(Image.open(io.BytesIO(png)).convert("RGB")) == blue).all(axis=2).sum())
+        return int(
+            (np.asarray(Image.open(io.BytesIO(png)).convert("RGB")) == blue).all(axis=2).sum()
+        )
 
     assert blue_pixels(charts.draw(chart)) > 50
     base = next(iter(charts.position.overlays.values())).base
@@ -76,4 +78,10 @@ def test_choropleth_outline_is_drawn_over_the_shared_map_and_removed(territory):
 
 
 def test_strip_ticks_keep_the_decimals_they_need():
-    assert [charts._tick(x) for x in (62.5, 65.0, -1.0, 0.25, 12.0)] == ["62,5", "65", "−1", "0,25", "12"]
+    assert [charts._tick(x) for x in (62.5, 65.0, -1.0, 0.25, 12.0)] == [
+        "62,5",
+        "65",
+        "−1",
+        "0,25",
+        "12",
+    ]

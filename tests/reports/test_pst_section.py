@@ -24,7 +24,13 @@ def pst_dir(tmp_path_factory):
     text = (directory / "93001.yaml").read_text(encoding="utf-8")
     first_title = re.search(r"^    title: (.*)$", text, re.M).group(0)
     text = text.replace(first_title, f"    title: '{HOSTILE_TITLE}'", 1)
-    text = re.sub(r"^    description: \|\n((?:      .*\n)+)", f"    description: '{HOSTILE_TEXT}'\n", text, count=1, flags=re.M)
+    text = re.sub(
+        r"^    description: \|\n((?:      .*\n)+)",
+        f"    description: '{HOSTILE_TEXT}'\n",
+        text,
+        count=1,
+        flags=re.M,
+    )
     (directory / "93001.yaml").write_text(text, encoding="utf-8")
     return directory
 
@@ -34,8 +40,16 @@ def site(tmp_path_factory, pst_dir, data_dir):
     from portrait.pipeline import build
 
     out = tmp_path_factory.mktemp("pst-site")
-    build("93", out=out, communes=["93001", "93066", "93005"], formats={"html", "pdf"}, data_dir=data_dir, jobs=2,
-          log=lambda *_: None, pst_dir=pst_dir)
+    build(
+        "93",
+        out=out,
+        communes=["93001", "93066", "93005"],
+        formats={"html", "pdf"},
+        data_dir=data_dir,
+        jobs=2,
+        log=lambda *_: None,
+        pst_dir=pst_dir,
+    )
     return out
 
 
@@ -74,19 +88,41 @@ def test_follow_up_exports_list_overdue_actions(site):
 def test_links_are_http_or_relative(site):
     for page in (site / "93066-saint-denis" / "index.html", site / "projets.html"):
         for href in re.findall(r'href="([^"]*)"', page.read_text(encoding="utf-8")):
-            assert re.match(r"(https?://|[#./a-zA-Z0-9])", href) and not href.lower().startswith(("javascript:", "data:", "file:")), href
+            assert re.match(r"(https?://|[#./a-zA-Z0-9])", href) and not href.lower().startswith(
+                ("javascript:", "data:", "file:")
+            ), href
 
 
 def test_broken_pst_file_fails_clearly_and_keeps_earlier_output(site, pst_dir, tmp_path, data_dir):
     broken = tmp_path / "pst"
     shutil.copytree(pst_dir, broken)
-    text = (broken / "93066.yaml").read_text(encoding="utf-8").replace("status: en cours", "status: encours", 1)
+    text = (
+        (broken / "93066.yaml")
+        .read_text(encoding="utf-8")
+        .replace("status: en cours", "status: encours", 1)
+    )
     (broken / "93066.yaml").write_text(text, encoding="utf-8")
     before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
     result = subprocess.run(
-        [sys.executable, "-m", "portrait", "build", "--dept", "93", "--commune", "93066", "--out", str(site),
-         "--pst", str(broken), "--data", str(data_dir)],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "portrait",
+            "build",
+            "--dept",
+            "93",
+            "--commune",
+            "93066",
+            "--out",
+            str(site),
+            "--pst",
+            str(broken),
+            "--data",
+            str(data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     line = result.stderr.strip().splitlines()[-1]
@@ -98,7 +134,12 @@ def test_pdf_never_fetches_outside_the_assets():
     from reports.render import AssetFetcher, RefusedURL
 
     fetcher = AssetFetcher({"a.png": b"png"})
-    for url in ("file:///etc/passwd", "https://example.org/x.png", "data:image/png;base64,AAAA", "file:///portrait-assets/../../etc/passwd"):
+    for url in (
+        "file:///etc/passwd",
+        "https://example.org/x.png",
+        "data:image/png;base64,AAAA",
+        "file:///portrait-assets/../../etc/passwd",
+    ):
         with pytest.raises(RefusedURL):
             fetcher.fetch(url)
     assert fetcher.fetch("file:///portrait-assets/a.png").read() == b"png"

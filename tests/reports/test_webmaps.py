@@ -7,8 +7,15 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +23,15 @@ def site(tmp_path_factory, data_dir):
     from portrait.pipeline import build
 
     out = tmp_path_factory.mktemp("website")
-    build("93", out=out, communes=["93001", "93066", "93048"], formats={"html"}, data_dir=data_dir, jobs=1, log=lambda *_: None)
+    build(
+        "93",
+        out=out,
+        communes=["93001", "93066", "93048"],
+        formats={"html"},
+        data_dir=data_dir,
+        jobs=1,
+        log=lambda *_: None,
+    )
     return out
 
 
@@ -46,7 +61,10 @@ def page(browser):
     context.route("**/*", block)
     page = context.new_page()
     page.errors = []
-    page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: page.errors.append(message.text) if message.type == "error" else None,
+    )
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.blocked = blocked
     yield page
@@ -65,11 +83,20 @@ def test_departement_map_offline(site, page):
     assert "Taux de pauvreté (2021)" in legend_before
     page.select_option("select", "part_locataires_hlm")
     after, legend_after = fills(page), page.locator(".portrait-legend").inner_text()
-    assert before != after and "Part des locataires HLM (2018)" in legend_after and legend_before != legend_after
+    assert (
+        before != after
+        and "Part des locataires HLM (2018)" in legend_after
+        and legend_before != legend_after
+    )
     page.select_option("select", "taux_pauvrete")
     page.hover('path[data-code="93001"]')
     tooltip = page.locator(".leaflet-tooltip").inner_text().replace("\u00a0", " ")
-    assert "Aubervilliers" in tooltip and "42 %" in tooltip and "42,0" not in tooltip and "1re ex aequo sur 39" in tooltip
+    assert (
+        "Aubervilliers" in tooltip
+        and "42 %" in tooltip
+        and "42,0" not in tooltip
+        and "1re ex aequo sur 39" in tooltip
+    )
     page.click('path[data-code="93001"]')
     page.wait_for_url(re.compile(r".*/93001-aubervilliers/index\.html$"))
     assert "Aubervilliers" in page.title()
@@ -111,7 +138,9 @@ def test_commune_page_embeds_the_maps(site, page):
 def test_departement_table_search_and_sort(site, page):
     page.goto((site / "index.html").as_uri())
     page.fill("#commune-search", "saint")
-    visible = [r.inner_text() for r in page.locator("#communes-table tbody tr:not([hidden]) th").all()]
+    visible = [
+        r.inner_text() for r in page.locator("#communes-table tbody tr:not([hidden]) th").all()
+    ]
     assert visible and all("Saint" in name for name in visible)
     page.fill("#commune-search", "")
     header = page.locator("#communes-table thead th").nth(1)
