@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from geodata.files import atomic_file
 from indicators.harmonise import harmonise
 from indicators.sources import SourceTable, csv_files, load_sources
 
@@ -214,25 +215,18 @@ def cached_object(key, produce):
         with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
     value = produce()
-    _store(root, path, value)
+    _store(path, value)
     return value
 
 
-def _store(root, path, value):
-    """Write the pickle to a temporary file and rename it; a cache that cannot be written only costs speed."""
-    tmp = None
+def _store(path, value):
+    """Pickle atomically; a cache that cannot be written only costs speed."""
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(prefix=".tmp-", dir=root)
-        with os.fdopen(handle, "wb") as out:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_file(path) as out:
             pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-        tmp = None
-    except Exception:
+    except Exception:  # any failure (disk full, unpicklable) only loses the cache
         pass
-    finally:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
 
 
 def digest(*parts):

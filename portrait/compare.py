@@ -4,7 +4,8 @@ import datetime as dt
 from pathlib import Path
 
 from geodata.errors import InputError
-from portrait.files import prepare_directory, write_atomic
+from geodata.files import write_atomic
+from portrait.files import prepare_directory
 
 
 def _resolve(territory, groups, query):

@@ -302,8 +302,8 @@ def dictionary(catalogue, fmt="md"):
 
 
 def cmd_catalogue(args):
+    from geodata.files import write_atomic
     from indicators.catalogue import load_catalogue
-    from portrait.files import write_atomic
 
     catalogue = load_catalogue(args.catalogue)
     text = dictionary(catalogue, args.format)

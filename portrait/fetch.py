@@ -13,7 +13,6 @@ import re
 import shutil
 import socket
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -26,6 +25,7 @@ from tqdm import tqdm
 
 from geodata.cog import departements, dept_of
 from geodata.errors import InputError
+from geodata.files import atomic_file
 from geodata.yamlfile import load_yaml
 from indicators.readers import sniff_separator
 from portrait.files import file_digest
@@ -280,22 +280,12 @@ def _rows_of(dept, column, lines, name):
 
 
 def _install(stream, target, dept=None, column=None):
-    """Copy a binary stream to `target` through a temporary file and an atomic rename.
-
-    Streamed, unlike portrait.files.write_atomic, because a whole-France table need not fit in memory.
-    """
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            if dept and column:
-                out.writelines(_rows_of(dept, column, iter(stream.readline, b""), target))
-            else:
-                shutil.copyfileobj(stream, out, CHUNK)
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    """Copy a binary stream to `target` atomically, by blocks: a whole-France table need not fit in memory."""
+    with atomic_file(target) as out:
+        if dept and column:
+            out.writelines(_rows_of(dept, column, iter(stream.readline, b""), target))
+        else:
+            shutil.copyfileobj(stream, out, CHUNK)
 
 
 def _unpack(entry, archive, folder, dept):

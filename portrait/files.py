@@ -1,35 +1,15 @@
-"""Safe output: every file is written to a temporary name in its directory, then renamed."""
+"""Safe output: directories checked before use, paths kept inside them, killed writers' leftovers removed.
+
+Files themselves are written by geodata.files.write_atomic."""
 
 import hashlib
 import os
-import re
-import tempfile
 from pathlib import Path
 
 from geodata.errors import InputError
+from geodata.files import TEMP_NAME
 
 DEFAULT_PST_DIR = Path("pst")
-TEMP_NAME = re.compile(r"\..+\.(\d+)\.[^.]+\.tmp")  # .index.html.<pid>.<random>.tmp
-
-
-def write_atomic(path, data):
-    """Write bytes or text so that readers see the old file or the new one, never half of one."""
-    path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
-    )
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return len(payload)
 
 
 def prepare_directory(path):

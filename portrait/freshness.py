@@ -18,7 +18,8 @@ from pathlib import Path
 
 from geodata.datadir import find_data_dir
 from geodata.errors import InputError
-from portrait.files import TEMP_NAME, default_pst_directory, write_atomic
+from geodata.files import TEMP_NAME, write_atomic
+from portrait.files import default_pst_directory
 
 MANIFEST = ".portrait-site.json"
 PACKAGES = ("geodata", "indicators", "reports", "portrait")

@@ -12,7 +12,8 @@ import io
 from pathlib import Path
 
 from geodata.errors import InputError
-from portrait.files import default_pst_directory, prepare_directory, write_atomic
+from geodata.files import write_atomic
+from portrait.files import default_pst_directory, prepare_directory
 
 MEETINGS = {"conference": "Conférence sociale locale", "concertation": "Concertation locale"}
 DEFAULT_AGENDA = {

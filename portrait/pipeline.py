@@ -21,17 +21,12 @@ import pandas as pd
 from geodata import boundaries
 from geodata.datadir import find_data_dir
 from geodata.errors import InputError
+from geodata.files import write_atomic
 from indicators import cache, load_territory
 from indicators.groups import group_territory, load_groups
 from portrait import freshness
 from portrait.dictionary import dictionary
-from portrait.files import (
-    default_pst_directory,
-    file_digest,
-    inside,
-    prepare_directory,
-    write_atomic,
-)
+from portrait.files import default_pst_directory, file_digest, inside, prepare_directory
 from portrait.freshness import code_fingerprint
 from reports import charts, webmap
 from reports.crossed_view import CrossedAnalysis

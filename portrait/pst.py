@@ -11,7 +11,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, get_args
@@ -31,6 +30,7 @@ from pydantic import (
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from geodata.errors import InputError
+from geodata.files import write_atomic
 from portrait.files import DEFAULT_PST_DIR, default_pst_directory
 
 TEMPLATE = Path(__file__).parent / "data" / "pst_template.yaml"
@@ -656,19 +656,11 @@ def load_directory(directory, known_communes=None):
 
 
 def _write_new(target, text):
-    """Temporary file in the same directory, then os.replace: a reader never sees half a file."""
+    """Written atomically, readable by the group as a shared PST file is (the umask decides)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes the file private; a PST file is shared
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    umask = os.umask(0)
+    os.umask(umask)
+    write_atomic(target, text, mode=0o666 & ~umask)
 
 
 def new_pst(code, name=None, directory=DEFAULT_PST_DIR):
