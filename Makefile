@@ -2,11 +2,12 @@
 #   make portraits   installs what is missing, then builds the portraits of the default département
 #                    (every commune, then its groups of communes) into ./site
 #   make test        installs what is missing, then runs the tests
+#   make lint        ruff (lint and format) and the import contracts (lint-imports), as CI runs them
 DEPT ?= 93
 PYTHON ?= python3
 APT_PACKAGES = libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium
 
-.PHONY: portraits test install system-deps
+.PHONY: portraits test lint install system-deps
 
 PST ?= examples/pst
 
@@ -16,6 +17,11 @@ portraits: install
 
 test: install
 	$(PYTHON) -m pytest
+
+lint:
+	ruff check .
+	ruff format --check .
+	lint-imports
 
 install: system-deps
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'

@@ -28,11 +28,10 @@ def child(args):
     """Runs inside the measured process: one build as `portrait build` runs it (the up-to-date check
     before the rendering stack is imported), then its report as JSON on the last line."""
     sys.path.insert(0, str(ROOT))
-    from portrait import freshness
+    from portrait.pipeline import records
 
-    wanted = freshness.request(args.dept)
-    key = freshness.inputs_key(wanted, args.data, args.pst)
-    fresh = freshness.check(wanted, args.out, key)
+    wanted = records.request(args.dept)
+    key, fresh = records.already_built(wanted, args.out, args.data, args.pst)
     if fresh:
         print(
             json.dumps(
@@ -47,11 +46,11 @@ def child(args):
             )
         )
         return
-    from portrait.pipeline import build
+    from portrait.pipeline.run import build_request
 
-    report = build(
-        args.dept,
-        out=args.out,
+    report = build_request(
+        wanted,
+        args.out,
         data_dir=args.data,
         jobs=args.jobs,
         pst_dir=args.pst,

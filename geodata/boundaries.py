@@ -6,11 +6,14 @@ files work by being dropped in. Web maps use WGS84, areas and printed maps
 Lambert-93 (EPSG:2154).
 """
 
+from __future__ import annotations
+
 import json
 import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -19,6 +22,30 @@ from pyproj import CRS
 
 from geodata.cog import code_mapping, dept_of, events_until
 from geodata.errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from geodata.cog import Merger
+
+__all__ = [
+    "CODE_COLUMNS",
+    "GEO_SUFFIXES",
+    "LAMBERT93",
+    "NAME_COLUMNS",
+    "POLYGONS",
+    "WEB_CRS",
+    "GeoFile",
+    "iris_files",
+    "load_communes",
+    "load_departements",
+    "load_iris",
+    "neighbours",
+    "repaired",
+    "scan",
+    "to_lambert",
+    "to_web",
+]
 
 WEB_CRS = 4326
 LAMBERT93 = 2154
@@ -138,7 +165,7 @@ def _classify(path, gdf):
 
 
 @cache
-def scan(data_dir):
+def scan(data_dir: str | Path) -> tuple[GeoFile, ...]:
     """Every boundary file of the data directory, with what it holds."""
     found = []
     for path in sorted(Path(data_dir).rglob("*")):
@@ -162,7 +189,7 @@ def _invalid(codes, geometries):
     )
 
 
-def repaired(data_dir, dept):
+def repaired(data_dir: str | Path, dept: str) -> list[tuple[Path, str, str]]:
     """(file, code, why) of the invalid outlines the département's maps use, repaired on load."""
     used = _files(data_dir, "commune", dept)
     iris = iris_files(data_dir, dept)
@@ -271,7 +298,9 @@ def _files(data_dir, kind, dept=None):
     return [f for f in scan(Path(data_dir)) if f.kind == kind and (dept is None or dept in f.depts)]
 
 
-def load_communes(data_dir, dept, events=None):
+def load_communes(
+    data_dir: str | Path, dept: str, events: Sequence[Merger] | None = None
+) -> gpd.GeoDataFrame:
     """Commune polygons of a département in WGS84, dissolved onto the target commune map.
 
     `events` are the mergers to apply (default: every declared one).
@@ -290,7 +319,7 @@ def load_communes(data_dir, dept, events=None):
     return gpd.GeoDataFrame(merged[["code", "name", "geometry"]], crs=WEB_CRS)
 
 
-def load_departements(data_dir):
+def load_departements(data_dir: str | Path) -> gpd.GeoDataFrame:
     """Outlines of every département found, for locator maps and context."""
     files = _files(data_dir, "departement")
     if not files:
@@ -299,11 +328,13 @@ def load_departements(data_dir):
     return gpd.GeoDataFrame(gdf.drop_duplicates("code"), crs=WEB_CRS).reset_index(drop=True)
 
 
-def iris_files(data_dir, dept):
+def iris_files(data_dir: str | Path, dept: str) -> list[GeoFile]:
     return _files(data_dir, "iris", dept)
 
 
-def load_iris(data_dir, dept, path=None):
+def load_iris(
+    data_dir: str | Path, dept: str, path: str | Path | None = None
+) -> gpd.GeoDataFrame | None:
     """IRIS polygons of a département in WGS84, from the most detailed IRIS layer found.
 
     Columns: code (9 characters), name, commune (the commune code as published).
@@ -321,15 +352,15 @@ def load_iris(data_dir, dept, path=None):
     return gdf
 
 
-def to_lambert(gdf):
+def to_lambert(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.to_crs(LAMBERT93)
 
 
-def to_web(gdf):
+def to_web(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.to_crs(WEB_CRS)
 
 
-def neighbours(communes, tolerance_m=5):
+def neighbours(communes: gpd.GeoDataFrame, tolerance_m: float = 5) -> dict[str, list[str]]:
     """Codes of the communes that share a border with each commune (Lambert-93, small tolerance)."""
     lambert = to_lambert(communes).reset_index(drop=True)
     grown = lambert.geometry.buffer(tolerance_m)

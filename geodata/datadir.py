@@ -5,6 +5,8 @@ from pathlib import Path
 
 from geodata.errors import InputError
 
+__all__ = ["ENV_VAR", "find_data_dir"]
+
 ENV_VAR = "PORTRAIT_DATA"
 
 
@@ -13,7 +15,7 @@ def _default_candidates():
     return [Path.cwd() / ".." / "shared" / "data", here / ".." / "shared" / "data"]
 
 
-def find_data_dir(data_dir=None):
+def find_data_dir(data_dir: str | Path | None = None) -> Path:
     """Resolve the data directory, or raise an InputError that says how to set it."""
     if data_dir is not None:
         path = Path(data_dir)

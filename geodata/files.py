@@ -1,7 +1,8 @@
-"""The one atomic file writer, in the lowest layer so that every layer (caches, downloads, PST files,
-the site) writes through it: readers see the old file or the new one, never half of one."""
+"""Files written atomically and the digests that key them, in the lowest layer and with the standard
+library only: every layer (caches, downloads, PST files, the site) writes and keys through these."""
 
 import contextlib
+import hashlib
 import os
 import re
 import tempfile
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["TEMP_NAME", "atomic_file", "write_atomic"]
+__all__ = ["TEMP_NAME", "atomic_file", "digest", "file_digest", "write_atomic"]
 
 TEMP_NAME = re.compile(r"\..+\.(\d+)\.[^.]+\.tmp")  # .index.html.<pid>.<random>.tmp
 PUBLIC = 0o644
@@ -43,3 +44,17 @@ def write_atomic(path: str | Path, data: str | bytes, mode: int = PUBLIC) -> int
     with atomic_file(path, mode) as handle:
         handle.write(payload)
     return len(payload)
+
+
+def file_digest(path: str | Path) -> str:
+    """The sha256 of a file's bytes, read by blocks: a record of what a file holds, or a download's checksum."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def digest(*parts: object) -> str:
+    """A short key of values whose repr is stable (strings, numbers, tuples, lists, dicts of them)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]

@@ -4,10 +4,14 @@ The C parser reads the catalogue ten times faster than the pure-Python one; both
 data and the same errors, with line marks.
 """
 
+from typing import Any
+
 import yaml
+
+__all__ = ["LOADER", "load_yaml"]
 
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load_yaml(text):
+def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=LOADER)

@@ -4,20 +4,12 @@ Counts are summed; a rate is re-weighted by its known denominator; medians,
 deciles and shares of an unknown total are never aggregated.
 """
 
-import re
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
-from indicators.sources import source_meta
+from indicators.sources import rule_for
 
-
-@dataclass(frozen=True)
-class Rule:
-    how: str
-    weight: str | None = None
-    reason: str | None = None
+__all__ = ["aggregate"]
 
 
 def _count(number):
@@ -26,14 +18,9 @@ def _count(number):
     return f"{int(text):,}".replace(",", "\u202f") if text.isdigit() else text
 
 
-def rule_for(family, variable):
-    for entry in source_meta()[family]["aggregate"]:
-        if re.fullmatch(entry["match"], variable):
-            return Rule(entry["how"], entry.get("weight"), entry.get("reason"))
-    return Rule("none", reason="règle d'agrégation non déclarée")
-
-
-def aggregate(values, reasons, family, members, label):
+def aggregate(
+    values: pd.DataFrame, reasons: pd.DataFrame, family: str, members: list[str], label: str
+) -> tuple[pd.Series, pd.Series]:
     """One row aggregated over `members` (codes present in `values`).
 
     Returns (Series of values, Series of reasons for the missing ones).

@@ -5,6 +5,8 @@ bytes, the declarative tables (sources, commune events) and this package's code,
 so a changed file or a new version of the code never reads a stale cache.
 """
 
+from __future__ import annotations
+
 import contextlib
 import hashlib
 import json
@@ -13,18 +15,37 @@ import pickle
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
+from geodata.cog import commune_events
 from geodata.files import atomic_file
 from indicators.harmonise import harmonise
 from indicators.sources import SourceTable, csv_files, load_sources
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from geodata.cog import Merger
+
+__all__ = [
+    "CODE_DIRS",
+    "FORMAT",
+    "cache_root",
+    "cached_frames",
+    "cached_object",
+    "fingerprint",
+    "harmonised_tables",
+]
+
+_T = TypeVar("_T")
 
 CODE_DIRS = (Path(__file__).parent, Path(__file__).parent.parent / "geodata")
 FORMAT = 2
 
 
-def cache_root():
+def cache_root() -> Path | None:
     """$PORTRAIT_CACHE, else ~/.cache/portrait; PORTRAIT_CACHE=off disables the cache."""
     explicit = os.environ.get("PORTRAIT_CACHE")
     if explicit:
@@ -38,7 +59,7 @@ def _hash_file(digest, path):
             digest.update(block)
 
 
-def fingerprint(data_dir, events=None):
+def fingerprint(data_dir: str | Path, events: Sequence[Merger] | None = None) -> str:
     """Hash of the data files' bytes, the code and declarative tables, and the events asked for."""
     digest = hashlib.sha256(f"format {FORMAT}".encode())
     for path in csv_files(data_dir):
@@ -141,7 +162,9 @@ def _load(folder):
     return out
 
 
-def harmonised_tables(data_dir, events=None):
+def harmonised_tables(
+    data_dir: str | Path, events: Sequence[Merger] | None = None
+) -> tuple[dict[tuple[str, int], SourceTable], dict[tuple[str, int], SourceTable], list[Merger]]:
     """(commune tables, IRIS tables, applied events), parsed once and then read from the cache."""
     root = cache_root()
     if root is None:
@@ -152,8 +175,6 @@ def harmonised_tables(data_dir, events=None):
         try:
             communes, iris = _load(folder)
             applied_codes = json.loads((folder / "events.json").read_text(encoding="utf-8"))
-            from geodata.cog import commune_events
-
             applied = [
                 e
                 for e in (events if events is not None else commune_events())
@@ -171,7 +192,9 @@ def harmonised_tables(data_dir, events=None):
     return communes, iris, applied
 
 
-def cached_frames(key, produce):
+def cached_frames(
+    key: str, produce: Callable[[], tuple[dict[str, pd.DataFrame], Any]]
+) -> tuple[dict[str, pd.DataFrame], Any]:
     """{name: DataFrame} and a JSON-able extra, from the cache or from produce() (then stored)."""
     root = cache_root()
     if root is None:
@@ -197,7 +220,7 @@ def cached_frames(key, produce):
     return frames, extra
 
 
-def cached_object(key, produce):
+def cached_object(key: str, produce: Callable[[], _T]) -> _T:
     """An object pickled under `key` (a hash of everything it depends on), else produce() then stored.
 
     For what Parquet does not hold as is (a loaded territory with its outlines); the cache is the
@@ -227,7 +250,3 @@ def _store(path, value):
             pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # any failure (disk full, unpicklable) only loses the cache
         pass
-
-
-def digest(*parts):
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]

@@ -78,6 +78,9 @@ class Indicator:
     key: bool = False
     derivations: tuple = ()  # one per vintage, for evolution and crossed entries
     crossed: bool = False  # combines other indicators: listed under "Indicateurs croisés"
+    # False for what only a figure of its theme draws (the age bands of figures.yaml): computed and
+    # documented like any indicator, but not a line of the theme's table, maps or comparisons
+    listed: bool = True
 
     @property
     def is_rate(self):
@@ -114,8 +117,10 @@ class Catalogue:
     def __getitem__(self, key):
         return self.indicators[key]
 
-    def by_theme(self, theme):
-        return [i for i in self if i.theme == theme]
+    def by_theme(self, theme: str) -> list[Indicator]:
+        """The indicators a theme lists (its table, its maps), in declaration order; not those only a
+        figure draws (`listed: false`)."""
+        return [i for i in self if i.theme == theme and i.listed]
 
     def crossed(self):
         """The crossed indicators, in declaration order, whatever their theme."""
@@ -133,7 +138,9 @@ def _summed(names):
     return names, "(" + " + ".join(names) + ")"
 
 
-def _formula(raw, where):
+def parse_formula(raw: dict, where: str) -> Formula:
+    """One formula entry (value, numerator/denominator, growth or expression) checked and compiled;
+    `where` names the entry in the ValueError. IRIS indicators (iris.yaml) are read with it too."""
     kinds = [k for k in FORMULA_KINDS if k in raw]
     if len(kinds) != 1:
         raise ValueError(
@@ -272,7 +279,7 @@ def _indicator(raw, catalogue, path):
         if len(kinds) != 1:
             raise ValueError(f"{where}: give exactly one of formulas, evolution, crossed")
         formulas = tuple(
-            _formula(f, f"{where}, formula {n + 1}")
+            parse_formula(f, f"{where}, formula {n + 1}")
             for n, f in enumerate(raw.get("formulas") or [])
         )
         derivations = ()
@@ -295,6 +302,7 @@ def _indicator(raw, catalogue, path):
         bool(raw.get("key", False)),
         derivations,
         bool(raw.get("crossed")),
+        bool(raw.get("listed", True)),
     )
 
 

@@ -7,20 +7,44 @@ their communes: summed counts are exact, rates re-weighted from rounded commune
 rates are estimates and say so; else they stay missing with the reason.
 """
 
+from __future__ import annotations
+
 import ast
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from geodata.cog import FRANCE_CODE, departements, dept_of, is_metropolitan
-from indicators.aggregate import aggregate, rule_for
-from indicators.sources import published_key
+from indicators.aggregate import aggregate
+from indicators.sources import published_key, rule_for
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from types import CodeType
+
+    from indicators.catalogue import Derivation, Formula
+    from indicators.sources import SourceTable
+
+__all__ = [
+    "ALLOWED",
+    "COVERAGE",
+    "ESTIMATED",
+    "OFFICIAL",
+    "SUMMED",
+    "Territories",
+    "compiled",
+    "evaluate",
+    "find_table",
+    "formula_decimals",
+    "formula_values",
+]
 
 COVERAGE = 0.95  # share of a territory's communes a table must hold to be summed over it
 
 
-def find_table(tables, formula):
+def find_table(tables: dict[tuple[str, int], SourceTable], formula: Formula) -> SourceTable | None:
     """The source table that holds a formula's variables, preferring its vintage."""
     candidates = [
         t
@@ -62,7 +86,7 @@ ALLOWED = (
 
 
 @cache
-def compiled(expression):
+def compiled(expression: str) -> CodeType:
     """Arithmetic on variable names only: anything else in a catalogue expression is refused."""
     tree = ast.parse(expression, mode="eval")
     for node in ast.walk(tree):
@@ -73,7 +97,9 @@ def compiled(expression):
     return compile(tree, "<catalogue>", "eval")
 
 
-def evaluate(formula, frame, reasons):
+def evaluate(
+    formula: Formula | Derivation, frame: pd.DataFrame, reasons: pd.DataFrame
+) -> tuple[pd.Series, pd.Series]:
     """Evaluate a formula on rows of variables; returns (values, reasons of the missing ones)."""
     if frame.empty:
         return pd.Series(dtype=float), pd.Series(dtype=object)
@@ -106,7 +132,9 @@ def evaluate(formula, frame, reasons):
 class Territories:
     """The territories of one département and their member communes, over harmonised tables."""
 
-    def __init__(self, dept, communes, tables):
+    def __init__(
+        self, dept: str, communes: Iterable[str], tables: dict[tuple[str, int], SourceTable]
+    ) -> None:
         self.dept = dept
         self.communes = list(communes)
         self.tables = tables
@@ -137,14 +165,14 @@ class Territories:
     def _in_region(self, dept):
         return dept in self._region_depts
 
-    def levels(self):
+    def levels(self) -> list[tuple[str, str]]:
         out = [("departement", self.dept)]
         if self.region:
             out.append(("region", self.region))
         out.append(("france", FRANCE_CODE))
         return out
 
-    def members(self, table, level):
+    def members(self, table: SourceTable, level: str) -> tuple[list[str], int | None]:
         depts = pd.Series(table.data.index.map(dept_of))
         if level in ("departement", "ept"):
             return [c for c in self.communes], len(self.communes)
@@ -154,7 +182,7 @@ class Territories:
         mask = depts.map(is_metropolitan)
         return list(table.data.index[np.asarray(mask, dtype=bool)]), self._reference["france"]
 
-    def row(self, table, level):
+    def row(self, table: SourceTable, level: str) -> tuple[pd.Series | None, pd.Series | None, str]:
         """(values, reasons, why not) of a larger territory aggregated from its communes, cached per table."""
         key = (table.family, table.vintage, level)
         if key not in self._rows:
@@ -182,7 +210,9 @@ class Territories:
         )
         return values, reasons, ""
 
-    def reference(self, table, formula, level, code):
+    def reference(
+        self, table: SourceTable, formula: Formula, level: str, code: str
+    ) -> dict[str, object]:
         """The record of a larger territory: its published value when there is one, else the aggregate of its communes."""
         official = _official(table, formula, level, code)
         if official is not None:
@@ -227,7 +257,9 @@ def _weighted(table, formula):
     return any(rule_for(table.family, v).how == "weighted" for v in formula.variables)
 
 
-def formula_decimals(formula, table, level, code=None):
+def formula_decimals(
+    formula: Formula, table: SourceTable, level: str, code: str | None = None
+) -> float:
     """The decimals the source publishes a single-variable value with (NaN: the unit's own)."""
     if len(formula.variables) != 1 or formula.expression != formula.variables[0]:
         return np.nan
@@ -278,7 +310,9 @@ def _official(table, formula, level, code):
     return None
 
 
-def formula_values(formula, territories):
+def formula_values(
+    formula: Formula, territories: Territories
+) -> tuple[list[dict[str, object]], SourceTable | None]:
     """Records (dicts of the tidy columns) of one formula for every territory, and the table used."""
     table = find_table(territories.tables, formula)
     if table is None:

@@ -5,12 +5,20 @@ combines two sources exactly as each is shown, for communes and for the
 département, région and France alike; a missing operand names itself in the reason.
 """
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from indicators.compute import ESTIMATED, evaluate
+
+if TYPE_CHECKING:
+    from indicators.catalogue import Catalogue
+
+__all__ = ["DIFFERENCE", "NO_OPERAND", "derived_rows"]
 
 NO_OPERAND = "territoire sans valeur pour cet opérande"
 DIFFERENCE = re.compile(
@@ -99,7 +107,7 @@ def _mixed_reason(derivation, kinds):
     return "évolution non calculée : valeurs de nature différente (" + ", ".join(described) + ")"
 
 
-def derived_rows(catalogue, frame):
+def derived_rows(catalogue: Catalogue, frame: pd.DataFrame) -> pd.DataFrame:
     """Tidy rows of every evolution and crossed indicator, in catalogue order (one may use an earlier one)."""
     computed = []
     for indicator in catalogue:

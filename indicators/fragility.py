@@ -11,13 +11,29 @@ renormalised to sum to one, provided they carry at least half of the total weigh
 (else no score); the components it lacks are listed in `missing`.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from geodata.errors import InputError
 from indicators.declared import DATA, check_refs, commune_values, section, zscores
+
+if TYPE_CHECKING:
+    from indicators.catalogue import Catalogue
+    from indicators.territory import Territory
+
+__all__ = [
+    "DEFAULT_PATH",
+    "MIN_WEIGHT_SHARE",
+    "SIGNS",
+    "Component",
+    "fragility_index",
+    "load_components",
+]
 
 DEFAULT_PATH = DATA / "fragility.yaml"
 MIN_WEIGHT_SHARE = 0.5
@@ -32,7 +48,7 @@ class Component:
     sign: int  # +1 when a higher value is more fragile, −1 otherwise
 
 
-def load_components(catalogue, path=None):
+def load_components(catalogue: Catalogue, path: str | Path | None = None) -> list[Component]:
     """The declared components, checked against the catalogue."""
     path = Path(path or DEFAULT_PATH)
     components = []
@@ -52,7 +68,7 @@ def load_components(catalogue, path=None):
     return components
 
 
-def fragility_index(territory, path=None):
+def fragility_index(territory: Territory, path: str | Path | None = None) -> pd.DataFrame:
     """One row per commune: code, name, score, rank (1 = most fragile), a contribution per component, missing.
 
     A component's contribution is weight × signed z / sum of the weights present, so

@@ -8,7 +8,7 @@ summed, rates from counts or re-weighted, medians never aggregated.
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +19,17 @@ from geodata.errors import InputError
 from indicators.compute import Territories
 from indicators.derived import derived_rows
 from indicators.readers import shown
-from indicators.territory import COLUMNS, Territory, _ranks, formula_records
+from indicators.territory import COLUMNS, Territory, formula_records, with_ranks
+
+__all__ = [
+    "DEFAULT_GROUPS",
+    "GROUP_CODE",
+    "Group",
+    "GroupTerritories",
+    "GroupTerritory",
+    "group_territory",
+    "load_groups",
+]
 
 DEFAULT_GROUPS = Path(__file__).parent / "data" / "groups.yaml"
 
@@ -34,12 +44,28 @@ class Group:
 class GroupTerritories(Territories):
     """One group: its official row ("ept" level of the sources) or the aggregate of its communes."""
 
-    def __init__(self, dept, group, tables):
+    def __init__(self, dept: str, group: Group, tables: dict) -> None:
         super().__init__(dept, group.members, tables)
         self.group = group
 
-    def levels(self):
+    def levels(self) -> list[tuple[str, str]]:
         return [("ept", self.group.code)]
+
+
+@dataclass
+class GroupTerritory(Territory):
+    """A département's groups of communes as the "communes" of a Territory, so that portraits, ranks
+    and references work unchanged; what only a group has is declared here, complete on construction.
+
+    `base` is the département's own Territory (its communes draw the maps and make the references),
+    `members_of` the communes of each group, by group code."""
+
+    base: Territory = field(kw_only=True)
+    members_of: dict[str, tuple[str, ...]] = field(kw_only=True)
+
+    def members(self, code: str) -> tuple[str, ...]:
+        """The communes a group's portrait covers (a code that is no group covers itself)."""
+        return tuple(self.members_of.get(code, (code,)))
 
 
 GROUP_CODE = re.compile(
@@ -92,7 +118,7 @@ def _entry(node):
     return entry
 
 
-def load_groups(territory, path=None):
+def load_groups(territory: Territory, path: str | Path | None = None) -> list[Group]:
     """The groups of a département's communes, mapped onto its commune map; unknown members are errors."""
     path = Path(path) if path else DEFAULT_GROUPS
     try:
@@ -145,8 +171,8 @@ def load_groups(territory, path=None):
     return groups
 
 
-def group_territory(territory, groups):
-    """A Territory whose "communes" are the groups: the portraits, ranks and references work unchanged."""
+def group_territory(territory: Territory, groups: list[Group]) -> GroupTerritory:
+    """The groups of `territory` as a GroupTerritory, their values computed as a département's are."""
     frames = []
     for group in groups:
         records = formula_records(
@@ -163,10 +189,10 @@ def group_territory(territory, groups):
     names = {g.code: g.name for g in groups}
     frame["name"] = frame["code"].map(names)
     references = territory.table[territory.table["level"] != "commune"]
-    frame = _ranks(pd.concat([frame, references], ignore_index=True), territory.catalogue)
+    frame = with_ranks(pd.concat([frame, references], ignore_index=True), territory.catalogue)
     frame = frame[COLUMNS].reset_index(drop=True)
     communes = pd.DataFrame({"code": [g.code for g in groups], "name": [g.name for g in groups]})
-    result = Territory(
+    return GroupTerritory(
         territory.dept,
         territory.name,
         territory.region,
@@ -180,7 +206,6 @@ def group_territory(territory, groups):
         territory.data_dir,
         territory.warnings,
         territory.fingerprint,
+        base=territory,
+        members_of={g.code: g.members for g in groups},
     )
-    result.base = territory
-    result.members_of = {g.code: g.members for g in groups}
-    return result

@@ -6,31 +6,54 @@ one (counts summed, rates re-weighted, medians left missing with the reason and
 the old perimeter's value kept for the note).
 """
 
+from __future__ import annotations
+
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from geodata.cog import arrondissement_cities, city_names, code_mapping, commune_events, dept_of
-from indicators.aggregate import aggregate, rule_for
+from indicators.aggregate import aggregate
+from indicators.sources import rule_for
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from geodata.cog import Merger
+    from indicators.sources import SourceTable
+
+__all__ = [
+    "communes_of",
+    "count_once",
+    "harmonise",
+    "iris_to_communes",
+    "is_after",
+    "is_before",
+    "merge_communes",
+    "target_events",
+]
 
 
 def _has_data(table, code):
     return code in table.data.index and table.data.loc[code].notna().any()
 
 
-def is_after(table, event):
+def is_after(table: SourceTable, event: Merger) -> bool:
     """True when the table is published on the map after `event` (absorbed communes gone or empty)."""
     if event.into not in table.data.index:
         return False
     return not any(_has_data(table, old) for old in event.absorbed)
 
 
-def is_before(table, event):
+def is_before(table: SourceTable, event: Merger) -> bool:
     return any(_has_data(table, old) for old in event.absorbed) and event.into in table.data.index
 
 
-def target_events(tables, events=None):
+def target_events(
+    tables: dict[tuple[str, int], SourceTable], events: Sequence[Merger] | None = None
+) -> list[Merger]:
     """Mergers to apply: every declared one up to the latest that some source already shows."""
     events = commune_events() if events is None else events
     seen = [
@@ -44,7 +67,7 @@ def target_events(tables, events=None):
     return [e for e in events if e.date <= last]
 
 
-def merge_communes(table, events):
+def merge_communes(table: SourceTable, events: Iterable[Merger]) -> SourceTable:
     """A copy of a commune table on the target map."""
     if table.data.empty:
         return table
@@ -77,7 +100,7 @@ def merge_communes(table, events):
     return replace(table, data=data, reasons=reasons, notes=notes, old_perimeter=old_frame)
 
 
-def count_once(table):
+def count_once(table: SourceTable) -> SourceTable:
     """Each person once: a city's arrondissement rows stand in for it only when its own row is absent.
 
     A source may list Paris as 75056, as 75101..75120, or as both (the census extracts do):
@@ -119,7 +142,7 @@ def count_once(table):
     return replace(table, data=data, reasons=reasons, names=names, notes=notes)
 
 
-def iris_to_communes(table, mapping):
+def iris_to_communes(table: SourceTable, mapping: dict[str, str]) -> SourceTable | None:
     """Sum an IRIS table of counts to communes on the target map; None when it is not all counts."""
     if any(rule_for(table.family, v).how != "sum" for v in table.variables):
         return None
@@ -148,7 +171,9 @@ def iris_to_communes(table, mapping):
     )
 
 
-def harmonise(tables, events=None):
+def harmonise(
+    tables: dict[tuple[str, int], SourceTable], events: Sequence[Merger] | None = None
+) -> tuple[dict[tuple[str, int], SourceTable], dict[tuple[str, int], SourceTable], list[Merger]]:
     """(commune tables on the target map, IRIS tables, applied events)."""
     applied = target_events(tables, events)
     mapping = {**arrondissement_cities(), **code_mapping(applied)}
@@ -165,7 +190,7 @@ def harmonise(tables, events=None):
     return communes, iris, applied
 
 
-def communes_of(tables, dept):
+def communes_of(tables: dict[tuple[str, int], SourceTable], dept: str) -> set[str]:
     """Commune codes of a département seen in the harmonised tables."""
     codes = set()
     for table in tables.values():

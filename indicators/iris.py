@@ -1,24 +1,37 @@
 """IRIS-level indicators (declared in data/iris.yaml), for the sub-commune maps."""
 
+from __future__ import annotations
+
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from geodata.yamlfile import load_yaml
-from indicators.catalogue import _formula
+from indicators.catalogue import parse_formula
 from indicators.compute import evaluate, formula_decimals
+
+if TYPE_CHECKING:
+    from indicators.catalogue import Formula
+    from indicators.territory import Territory
+
+__all__ = ["IRIS_CATALOGUE", "iris_catalogue", "iris_values"]
 
 IRIS_CATALOGUE = Path(__file__).parent / "data" / "iris.yaml"
 
 
 @cache
-def iris_catalogue(path=IRIS_CATALOGUE):
+def iris_catalogue(
+    path: str | Path = IRIS_CATALOGUE,
+) -> tuple[tuple[dict[str, Any], Formula], ...]:
     entries = load_yaml(Path(path).read_text(encoding="utf-8"))
-    return tuple((entry, _formula(entry, f"IRIS indicator {entry['id']}")) for entry in entries)
+    return tuple(
+        (entry, parse_formula(entry, f"IRIS indicator {entry['id']}")) for entry in entries
+    )
 
 
-def iris_values(territory, commune):
+def iris_values(territory: Territory, commune: str) -> pd.DataFrame:
     """Tidy IRIS values of one commune: iris, indicator, value, missing_reason, decimals (those the source publishes)."""
     frames = []
     for entry, formula in iris_catalogue():

@@ -5,14 +5,33 @@ reads "au-dessus / au-dessous du département" on each axis; a commune exactly a
 the département's value on an axis is "au niveau du département" and sits on it.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from geodata.errors import InputError
 from indicators.declared import DATA, Ref, check_ref, commune_values, departement_values, section
+
+if TYPE_CHECKING:
+    from indicators.catalogue import Catalogue
+    from indicators.territory import Territory
+
+__all__ = [
+    "ABOVE",
+    "BELOW",
+    "DEFAULT_PATH",
+    "LEVEL",
+    "QUADRANTS",
+    "Pair",
+    "Quadrant",
+    "load_pairs",
+    "quadrant",
+]
 
 DEFAULT_PATH = DATA / "quadrants.yaml"
 ABOVE, BELOW, LEVEL = (
@@ -43,7 +62,7 @@ class Quadrant:
     points: pd.DataFrame  # code, name, x, y, x_side, y_side, quadrant: communes with both values
 
 
-def load_pairs(catalogue, path=None):
+def load_pairs(catalogue: Catalogue, path: str | Path | None = None) -> dict[str, Pair]:
     """The declared pairs, by id, checked against the catalogue."""
     path = Path(path or DEFAULT_PATH)
     pairs = {}
@@ -69,7 +88,7 @@ def _side(values, reference):
     )
 
 
-def quadrant(territory, pair_id, path=None):
+def quadrant(territory: Territory, pair_id: str, path: str | Path | None = None) -> Quadrant:
     """Each commune of the département with both values of pair `pair_id`, against the département."""
     pairs = load_pairs(territory.catalogue, path)
     if pair_id not in pairs:

@@ -4,15 +4,38 @@ INSEE blanks (`s` for statistical secrecy, `nd`, empty, `NA`, `-`) stay missing
 with their reason; they are never read as 0.
 """
 
+from __future__ import annotations
+
 import csv
 import io
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from geodata.errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Sequence
+
+__all__ = [
+    "BINARY_SIGNATURES",
+    "MISSING_TOKENS",
+    "UTF16_BOMS",
+    "decode",
+    "header_of",
+    "published_decimals",
+    "read_table",
+    "read_text",
+    "restore_zeros",
+    "shown",
+    "sniff_separator",
+    "to_numbers",
+    "year_in_name",
+    "year_suffix",
+]
 
 MISSING_TOKENS = {
     "s": "secret statistique",
@@ -33,7 +56,7 @@ BINARY_SIGNATURES = {
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
-def decode(raw, path):
+def decode(raw: bytes, path: str | Path) -> str:
     """Text of a table: UTF-16 when it has a BOM (Excel's "Unicode text"), else UTF-8 (with or without
     BOM), else Latin-1 (Windows-1252). Empty and binary files are an InputError, since a data file
     that is either is a failed download or a wrong file, never a table to skip."""
@@ -58,7 +81,7 @@ def decode(raw, path):
     return text
 
 
-def read_text(path):
+def read_text(path: str | Path) -> str:
     """The decoded text of a table."""
     path = Path(path)
     try:
@@ -68,7 +91,7 @@ def read_text(path):
     return decode(raw, path)
 
 
-def header_of(path, max_bytes=65536):
+def header_of(path: str | Path, max_bytes: int = 65536) -> tuple[list[str], str]:
     """Column names of a CSV file, read from its first line only."""
     path = Path(path)
     try:
@@ -81,7 +104,7 @@ def header_of(path, max_bytes=65536):
     return [c.strip().strip('"') for c in first.split(sep)], sep
 
 
-def sniff_separator(line):
+def sniff_separator(line: str) -> str:
     counts = {sep: line.count(sep) for sep in (";", ",", "\t")}
     return max(counts, key=counts.get) if any(counts.values()) else ";"
 
@@ -132,7 +155,7 @@ def _check_header(path, header, code_column):
         )
 
 
-def read_table(path, code_column):
+def read_table(path: str | Path, code_column: str) -> pd.DataFrame:
     """Read a CSV as strings, with the codes stripped; the frame's index is the file line of each row,
     for messages that point at it."""
     text = read_text(path)
@@ -155,13 +178,20 @@ def read_table(path, code_column):
     return frame
 
 
-def restore_zeros(codes, length):
+def restore_zeros(codes: pd.Series, length: int) -> pd.Series:
     """Codes that lost their leading zeros in a spreadsheet (1001 for 01001), padded back."""
     short = codes.str.fullmatch(r"\d+") & (codes.str.len() < length)
     return codes.where(~short, codes.str.zfill(length))
 
 
-def to_numbers(frame, columns, path, decimal_comma, lines, counts=()):
+def to_numbers(
+    frame: pd.DataFrame,
+    columns: Iterable[str],
+    path: str | Path,
+    decimal_comma: bool,
+    lines: Sequence[int] | np.ndarray,
+    counts: Collection[str] = (),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Convert text columns to floats; return (values, reasons) where reasons names each blank.
 
     `lines` are the file lines of the rows, for messages; `counts` the columns that cannot be
@@ -201,7 +231,7 @@ def to_numbers(frame, columns, path, decimal_comma, lines, counts=()):
     return out, pd.DataFrame(reasons, index=index)
 
 
-def published_decimals(cells):
+def published_decimals(cells: pd.Series) -> int:
     """The decimals a column is published with: 0 for "42,0" or "42" everywhere, 1 when "71,8" appears.
 
     Filosofi writes whole-number rates as "42,0"; printing them "42,0 %" would claim a decimal
@@ -265,13 +295,13 @@ def _cell_error(path, line, column, value, what):
     raise InputError(path, f"line {line}, column {shown(column)}: '{shown(value)}' {what}")
 
 
-def shown(text, limit=40):
+def shown(text: object, limit: int = 40) -> str:
     """A value from a file inside a one-line message: whitespace and control characters folded, cut if long."""
     text = " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", str(text)).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def year_suffix(columns, stem):
+def year_suffix(columns: Iterable[str], stem: str) -> int | None:
     """Vintage from a column such as MED21 or NBMENFISC19: 2021, 2019."""
     for column in columns:
         match = re.fullmatch(rf"{stem}(\d\d)", column)
@@ -280,6 +310,6 @@ def year_suffix(columns, stem):
     return None
 
 
-def year_in_name(path):
+def year_in_name(path: str | Path) -> int | None:
     match = re.search(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", Path(path).name)
     return int(match.group(1)) if match else None

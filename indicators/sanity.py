@@ -6,7 +6,10 @@ changes a value: each warning names the file, the communes and what looks wrong,
 dropped the file in can check it. What makes a file unreadable is an error of the readers.
 """
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -14,6 +17,30 @@ from geodata import boundaries
 from geodata.cog import commune_events, dept_of
 from indicators.compute import find_table
 from indicators.sources import FAMILIES
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from pathlib import Path
+
+    from indicators.catalogue import Catalogue
+    from indicators.sources import SourceTable
+
+__all__ = [
+    "AGE_BANDS",
+    "AGE_TOLERANCE",
+    "LISTED",
+    "POPULATION_FACTOR",
+    "RATE_COLUMNS",
+    "SHARE",
+    "age_bands",
+    "check",
+    "coverage",
+    "missing_columns",
+    "population_jumps",
+    "rates",
+    "repaired_outlines",
+    "shares",
+]
 
 AGE_BANDS = (
     "0014",
@@ -39,7 +66,15 @@ SHARE = re.compile(
 LISTED = 3  # communes named in one warning
 
 
-def check(data_dir, dept, tables, iris, table, catalogue, communes):
+def check(
+    data_dir: str | Path,
+    dept: str,
+    tables: dict[tuple[str, int], SourceTable],
+    iris: dict[tuple[str, int], SourceTable],
+    table: pd.DataFrame,
+    catalogue: Catalogue,
+    communes: pd.DataFrame,
+) -> list[str]:
     """Every warning about département `dept`'s data: harmonised commune and IRIS tables, the tidy table."""
     names = dict(zip(communes["code"], communes["name"]))
     return [
@@ -80,7 +115,7 @@ def _commune(code, names):
     return f"{code} ({name})" if name != code else code
 
 
-def rates(tables, dept):
+def rates(tables: Iterable[SourceTable], dept: str) -> list[str]:
     """Source rate columns (poverty rate, share of taxed households...) outside 0-100."""
     warnings = []
     for table in tables:
@@ -99,7 +134,7 @@ def rates(tables, dept):
     return warnings
 
 
-def age_bands(tables, dept):
+def age_bands(tables: dict[tuple[str, int], SourceTable], dept: str) -> list[str]:
     """Census age bands that do not add up to the population of the same census, beyond AGE_TOLERANCE."""
     warnings = []
     for table in tables.values():
@@ -127,7 +162,12 @@ def age_bands(tables, dept):
     return warnings
 
 
-def shares(table, catalogue, tables, names):
+def shares(
+    table: pd.DataFrame,
+    catalogue: Catalogue,
+    tables: dict[tuple[str, int], SourceTable],
+    names: Mapping[str, str],
+) -> list[str]:
     """A share (a catalogue numerator/denominator in %) above 100 %: the numerator exceeds its denominator."""
     warnings = []
     communes = table[(table["level"] == "commune") & (table["value"] > 100)]
@@ -147,7 +187,7 @@ def shares(table, catalogue, tables, names):
     return warnings
 
 
-def population_jumps(table, names):
+def population_jumps(table: pd.DataFrame, names: Mapping[str, str]) -> list[str]:
     """A commune population that changes more than POPULATION_FACTOR times between two vintages without a declared merger."""
     merged = {code for event in commune_events() for code in (event.into, *event.absorbed)}
     rows = table[
@@ -172,7 +212,9 @@ def population_jumps(table, names):
     return warnings
 
 
-def coverage(tables, dept, names):
+def coverage(
+    tables: dict[tuple[str, int], SourceTable], dept: str, names: Mapping[str, str]
+) -> list[str]:
     """Communes of the boundaries that a table of the département has no row for: their figures are n.d."""
     warnings = []
     for table in tables.values():
@@ -186,7 +228,7 @@ def coverage(tables, dept, names):
     return warnings
 
 
-def missing_columns(tables, catalogue):
+def missing_columns(tables: dict[tuple[str, int], SourceTable], catalogue: Catalogue) -> list[str]:
     """Columns the catalogue reads from a table of the right family and vintage that the file does not have."""
     absent = {}
     for indicator in catalogue:
@@ -214,7 +256,7 @@ def _column_name(table, variable):
     return f"{variable}{table.vintage % 100:02d}" if family.strip_suffix else variable
 
 
-def repaired_outlines(data_dir, dept):
+def repaired_outlines(data_dir: str | Path, dept: str) -> list[str]:
     """Invalid outlines (self-intersecting...) of the boundary files the maps use, repaired on load."""
     by_file = {}
     for path, code, why in boundaries.repaired(data_dir, dept):

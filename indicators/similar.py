@@ -8,6 +8,10 @@ explanation names the two indicators where the pair is closest (three when the
 third is as close as a quarter of a standard deviation) and the one where it differs most.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from geodata.cog import dept_of
@@ -15,6 +19,13 @@ from geodata.errors import InputError
 from indicators.catalogue import load_catalogue
 from indicators.declared import commune_values, french_list, zscores
 from indicators.typology import load_set
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from indicators.catalogue import Catalogue
+
+__all__ = ["CLOSE", "similar_communes"]
 
 CLOSE = 0.25  # a third indicator is named as close when the gap is at most this many standard deviations
 
@@ -28,7 +39,13 @@ def _explain(gaps, names):
     return tuple(closest), differs, text
 
 
-def similar_communes(table, code, n=5, catalogue=None, path=None):
+def similar_communes(
+    table: pd.DataFrame,
+    code: str,
+    n: int = 5,
+    catalogue: Catalogue | None = None,
+    path: str | Path | None = None,
+) -> pd.DataFrame:
     """The `n` communes closest to `code` in `table` (one or several territories' tables, concatenated).
 
     Returns a DataFrame sorted by distance: code, name, departement, distance,

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -18,6 +19,29 @@ from geodata.cog import FRANCE_CODE
 from geodata.errors import InputError
 from geodata.yamlfile import load_yaml
 from indicators import readers
+
+__all__ = [
+    "DATA",
+    "FAMILIES",
+    "FRANCE_CODES",
+    "OFFICIAL_TOKENS",
+    "REFERENCE_LEVELS",
+    "Family",
+    "Reference",
+    "Rule",
+    "SourceTable",
+    "csv_files",
+    "identify",
+    "load_sources",
+    "official_level",
+    "published_key",
+    "read_references",
+    "read_source",
+    "rule_for",
+    "source_meta",
+    "unsuffixed",
+    "vintage_of",
+]
 
 DATA = Path(__file__).parent / "data"
 OFFICIAL_TOKENS = {
@@ -50,7 +74,7 @@ class SourceTable:
     )  # level -> {code: {variable: [publication, address]}}, for published references
 
     @property
-    def variables(self):
+    def variables(self) -> list[str]:
         return list(self.data.columns)
 
 
@@ -160,12 +184,27 @@ FRANCE_CODES = (FRANCE_CODE, "FE")
 
 
 @cache
-def source_meta():
+def source_meta() -> dict[str, Any]:
     """Citation and aggregation rules of each family (sources.yaml)."""
     return load_yaml((DATA / "sources.yaml").read_text(encoding="utf-8"))
 
 
-def identify(path):
+@dataclass(frozen=True)
+class Rule:
+    how: str
+    weight: str | None = None
+    reason: str | None = None
+
+
+def rule_for(family: str, variable: str) -> Rule:
+    """How a variable of a family is aggregated over communes: the first rule of sources.yaml it matches."""
+    for entry in source_meta()[family]["aggregate"]:
+        if re.fullmatch(entry["match"], variable):
+            return Rule(entry["how"], entry.get("weight"), entry.get("reason"))
+    return Rule("none", reason="règle d'agrégation non déclarée")
+
+
+def identify(path: str | Path) -> Family | None:
     """The family of a CSV file from its header, or None when it is not a known table."""
     columns, _ = readers.header_of(path)
     if "COD_VAR" in columns:
@@ -213,7 +252,8 @@ def _expected_name(pattern, columns):
     return pattern.replace(r"\d\d", year)
 
 
-def _vintage(family, columns, path):
+def vintage_of(family: Family, columns: list[str], path: str | Path) -> int:
+    """The year of a file of `family`: its columns' year suffix, else its name, else what its layout says."""
     if family.vintage_stem:
         return readers.year_suffix(columns, family.vintage_stem)
     if family.id in ("rp_comparateur", "rp_dossier", "rp_activite_iris"):
@@ -229,7 +269,7 @@ def _vintage(family, columns, path):
     return 2018 if "pop_dipl_sup34" in columns else 2012
 
 
-def _official_level(path, codes):
+def official_level(path: str | Path, codes: pd.Series) -> str:
     """Geography of a Filosofi file from INSEE's file-name suffix (_COM, _DEP, _UU2020...)."""
     match = re.search(r"_([A-Z]+\d*)$", Path(path).stem)
     if match:
@@ -237,16 +277,18 @@ def _official_level(path, codes):
     return "commune" if codes.str.fullmatch(r"\d{4,5}|\d[AB]\d{3}").all() else None
 
 
-def read_source(path, family):
+def read_source(
+    path: str | Path, family: Family
+) -> tuple[str, int, pd.DataFrame, pd.DataFrame, pd.Series | None, pd.Series | None] | None:
     """Read one file of a family: returns (level_of_rows, vintage, frame of values, reasons, names, parent)."""
     columns, _ = readers.header_of(path)
-    vintage = _vintage(family, columns, path)
+    vintage = vintage_of(family, columns, path)
     frame = readers.read_table(path, family.code)
     sep = frame.attrs["sep"]
     codes = frame[family.code]
     level = family.level
     if family.id == "filosofi":
-        level = _official_level(path, codes)
+        level = official_level(path, codes)
         if level is None:
             return None
     if level in ("commune", "iris"):
@@ -283,7 +325,7 @@ def read_source(path, family):
     return level, vintage, values, reasons, names, parent
 
 
-def unsuffixed(variable, vintage):
+def unsuffixed(variable: str, vintage: int) -> str:
     """MED21 -> MED for the families whose variables carry their year (Filosofi)."""
     suffix = f"{vintage % 100:02d}"
     return (
@@ -307,20 +349,18 @@ def _refuse_duplicates(path, codes, column):
 
 def _is_count(family, vintage, column):
     """A variable the family sums over communes (sources.yaml `how: sum`) is a count, never negative."""
-    from indicators.aggregate import rule_for  # aggregate reads this module's source_meta
-
     suffix = f"{vintage % 100:02d}"
     variable = column[: -len(suffix)] if family.strip_suffix and column.endswith(suffix) else column
     return rule_for(family.id, variable).how == "sum"
 
 
-def csv_files(data_dir):
+def csv_files(data_dir: str | Path) -> list[Path]:
     return sorted(
         p for p in Path(data_dir).rglob("*") if p.suffix.lower() in (".csv", ".txt") and p.is_file()
     )
 
 
-def load_sources(data_dir):
+def load_sources(data_dir: str | Path) -> dict[tuple[str, int], SourceTable]:
     """Every recognised table of the data directory, grouped by (family, vintage).
 
     Several files of one family and vintage that cover different territories (the 93-94 extract
@@ -412,7 +452,7 @@ class Reference:
     citation: tuple  # (publication, address)
 
 
-def read_references(path):
+def read_references(path: str | Path) -> list[Reference]:
     """The rows of a published-references table (level;code;name;family;vintage;variable;value;source;url)."""
     frame = readers.read_table(path, "code")
     for column in ("level", "family", "vintage", "variable", "value", "source"):
@@ -535,6 +575,6 @@ def _add_reference(tables, reference):
     ] = list(reference.citation)
 
 
-def published_key(level, code):
+def published_key(level: str, code: str | None) -> str:
     """Key of SourceTable.decimals for the decimals of one published reference territory."""
     return f"{level}:{code}"

@@ -18,8 +18,10 @@ from geodata import boundaries
 from geodata.cog import FRANCE_NAMES, code_mapping, departements, dept_name, dept_of, region_name
 from geodata.datadir import find_data_dir
 from geodata.errors import InputError
-from indicators.cache import cached_frames, digest, fingerprint, harmonised_tables
-from indicators.catalogue import UNIT_DECIMALS, load_catalogue
+from geodata.files import digest
+from indicators import sanity
+from indicators.cache import cached_frames, fingerprint, harmonised_tables
+from indicators.catalogue import UNIT_DECIMALS, Catalogue, load_catalogue
 from indicators.compute import ESTIMATED, Territories, formula_values
 from indicators.derived import derived_rows
 from indicators.harmonise import communes_of
@@ -124,6 +126,15 @@ class Territory:
     def rows_for(self, indicator):
         """The table's rows of one indicator."""
         return self._index("indicator").get(indicator, self.table.iloc[:0])
+
+    def reference_rows(self) -> dict[str, pd.DataFrame]:
+        """The département's, région's and France's rows by (indicator, vintage), indexed once."""
+        if "_references" not in self.__dict__:
+            self.__dict__["_references"] = {
+                level: self.table[self.table["level"] == level].set_index(["indicator", "vintage"])
+                for level in ("departement", "region", "france")
+            }
+        return self.__dict__["_references"]
 
     def _index(self, column):
         key = f"_by_{column}"
@@ -256,7 +267,9 @@ def shown_value(frame):
     )
 
 
-def _ranks(frame, catalogue):
+def with_ranks(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """The tidy frame with each commune's rank among the communes, the references of its indicator and
+    vintage, the gap to the département and the change since the previous vintage."""
     frame["estimate"] = frame["how"] == ESTIMATED
     communes = frame["level"] == "commune"
     shown = shown_value(frame)
@@ -351,9 +364,7 @@ def load_territory(dept, data_dir=None, catalogue=None, events=None):
         names[dept] = dept_name(dept)
         names[region] = region_name(region)
         names.update(FRANCE_NAMES)
-        frame = _ranks(_tidy(catalogue, territories, names), catalogue)
-        from indicators import sanity
-
+        frame = with_ranks(_tidy(catalogue, territories, names), catalogue)
         warnings += sanity.check(data_dir, dept, tables, iris, frame, catalogue, communes)
         level_order = {level: n for n, level in enumerate(LEVELS)}
         frame = frame.sort_values(

@@ -14,15 +14,19 @@ two types would read the same, each takes its next most distinctive indicator, a
 as a last resort its number.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from geodata.errors import InputError
-from indicators.cache import cached_frames, digest
+from geodata.files import digest
+from indicators.cache import cached_frames
 from indicators.declared import (
     DATA,
     check_refs,
@@ -32,6 +36,23 @@ from indicators.declared import (
     section,
     zscores,
 )
+
+if TYPE_CHECKING:
+    from indicators.catalogue import Catalogue
+    from indicators.declared import Ref
+    from indicators.territory import Territory
+
+__all__ = [
+    "AUTO_K",
+    "DEFAULT_PATH",
+    "MAX_WORDS",
+    "MIN_Z",
+    "PLAIN",
+    "RANDOM_STATE",
+    "Typology",
+    "load_set",
+    "typology",
+]
 
 DEFAULT_PATH = DATA / "typology.yaml"
 AUTO_K = range(3, 7)
@@ -54,7 +75,7 @@ class Typology:
     profiles: pd.DataFrame  # type, indicator, vintage, mean, departement_value, mean_z
 
 
-def load_set(catalogue, path=None):
+def load_set(catalogue: Catalogue, path: str | Path | None = None) -> tuple[int | str, list[Ref]]:
     """(k, refs) declared in typology.yaml; each ref's entry has its name, high and low words."""
     path = Path(path or DEFAULT_PATH)
     raw = section(path, "indicators", "typology")
@@ -150,7 +171,7 @@ def _names(ranked, entries):
     return {t: (labels[t], tuple(w[:2] for w in ranked[t][: count[t]])) for t in ranked}
 
 
-def typology(territory, path=None):
+def typology(territory: Territory, path: str | Path | None = None) -> Typology:
     """The types of the département's communes, their words, profiles and silhouettes (see the module)."""
     k, declared = load_set(territory.catalogue, path)
     ids = [r.indicator for r in declared]

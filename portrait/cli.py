@@ -167,28 +167,24 @@ def _build(args):
         groups=args.group or ("all" if args.groups is not None else None),
         groups_file=args.groups or None,
     )
-    from portrait import freshness
+    from portrait.pipeline import records
 
-    wanted = freshness.request(args.dept, **options)
-    key = freshness.inputs_key(wanted, args.data, args.pst)
-    fresh = None if args.force else freshness.check(wanted, args.out, key)
+    wanted = records.request(args.dept, **options)
+    key, fresh = records.already_built(wanted, args.out, args.data, args.pst, args.force)
     if fresh:
-        print(fresh)
-        for warning in fresh.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+        fresh.say()
         return 0
-    from portrait.pipeline import build
+    from portrait.pipeline.run import build_request  # only now: it imports the rendering stack
 
-    build(
-        args.dept,
-        out=args.out,
+    build_request(
+        wanted,
+        args.out,
         data_dir=args.data,
         jobs=args.jobs,
         pst_dir=args.pst,
         force=args.force,
         key=key,
         scheduler=args.scheduler,
-        **options,
     )
     return 0
 

@@ -1,6 +1,7 @@
 """`portrait compare A B`: two communes or groups side by side, as a page and a PDF."""
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from geodata.errors import InputError
@@ -31,8 +32,15 @@ def _only_departement(data_dir):
 
 
 def compare_territories(
-    a, b, dept=None, out="site", data_dir=None, groups_file=None, formats=("html", "pdf"), log=print
-):
+    a: str,
+    b: str,
+    dept: str | None = None,
+    out: str | Path = "site",
+    data_dir: str | Path | None = None,
+    groups_file: str | Path | None = None,
+    formats: Sequence[str] = ("html", "pdf"),
+    log: Callable[[str], None] = print,
+) -> list[Path]:
     """Write comparaison-<a>-<b>.html and .pdf; returns their paths."""
     import pandas as pd
 
@@ -42,6 +50,7 @@ def compare_territories(
     from reports.compare import compare
     from reports.formatting import format_date
     from reports.model import slugify
+    from reports.pages import ComparisonPage
     from reports.render import Renderer
 
     dept = (
@@ -71,14 +80,16 @@ def compare_territories(
     renderer, written = Renderer(), []
     if "html" in formats:
         written.append(out / f"{stem}.html")
-        write_atomic(written[-1], renderer.html("compare.html", asset_prefix="", c=comparison))
+        write_atomic(
+            written[-1], renderer.html(ComparisonPage(asset_prefix="", comparison=comparison))
+        )
         write_atomic(
             prepare_directory(out / "assets") / "portrait.css",
             (Path(__file__).parent.parent / "reports" / "static" / "portrait.css").read_bytes(),
         )
     if "pdf" in formats:
         written.append(out / f"{stem}.pdf")
-        write_atomic(written[-1], renderer.pdf("compare.html", {}, c=comparison))
+        write_atomic(written[-1], renderer.pdf(ComparisonPage(comparison=comparison), {}))
     log(
         f"Comparaison de {names[codes[0]]} et {names[codes[1]]} ({len(comparison.rows)} indicateurs) : "
         + ", ".join(str(p) for p in written)

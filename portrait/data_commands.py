@@ -1,4 +1,8 @@
-"""`portrait data fetch` and `portrait data info`: get the open data, and see what it feeds."""
+"""`portrait data fetch` and `portrait data info`: get the open data, and see what it feeds.
+
+Like every command module, it imports its heavy dependencies inside the command: `portrait --help`
+imports every command module and must stay light.
+"""
 
 import os
 import sys

@@ -6,15 +6,20 @@ only (and attributes read with defaults), so indicators of any kind the catalogu
 returns (crossed indicators included) are listed.
 """
 
+from __future__ import annotations
+
 import csv
-import html
 import io
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geodata.errors import InputError
+
+if TYPE_CHECKING:
+    from reports.render import Renderer
 
 FORMATS = ("md", "html", "csv")
 POLARITY_LABELS = {
@@ -35,19 +40,6 @@ FIELDS = (
     "aggregation",
     "licence",
 )
-HEADERS = {
-    "id": "Identifiant",
-    "label": "Indicateur",
-    "theme": "Thème",
-    "definition": "Définition",
-    "formulas": "Formule par millésime",
-    "unit": "Unité",
-    "polarity": "Sens",
-    "sources": "Sources",
-    "vintages": "Millésimes",
-    "aggregation": "Agrégation",
-    "licence": "Licence",
-}
 
 
 @dataclass(frozen=True)
@@ -199,81 +191,15 @@ def to_markdown(items):
 
 # ---------------------------------------------------------------- HTML
 
-STYLE = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2rem auto; max-width: 90rem; padding: 0 1rem; color: #1b1b1b; line-height: 1.4; }
-h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2.5rem; border-bottom: 2px solid #2a4d8f; }
-table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
-caption { text-align: left; font-weight: bold; padding: 0.4rem 0; }
-th, td { border: 1px solid #b8b8b8; padding: 0.35rem 0.5rem; vertical-align: top; text-align: left; }
-thead th { background: #e8edf6; }
-tbody th { font-weight: normal; } tbody th strong { display: block; }
-code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.85em; overflow-wrap: anywhere; }
-ul { margin: 0; padding-left: 1.1rem; }
-.wrap { overflow-x: auto; }
-@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } tr { break-inside: avoid; } }
-"""
-COLUMNS = (
-    "definition",
-    "formulas",
-    "unit",
-    "polarity",
-    "vintages",
-    "sources",
-    "aggregation",
-    "licence",
-)
 
+def to_html(items: list[Entry], renderer: Renderer | None = None) -> str:
+    """The standalone page, rendered like every other page: reports/templates/dictionnaire.html."""
+    from reports.pages import DictionaryPage
+    from reports.render import Renderer
 
-def _cell(entry, name):
-    esc = html.escape
-    if name == "formulas":
-        items = "".join(
-            f"<li>{v} : <code>{esc(text)}</code> ({esc(source)})</li>"
-            for v, text, source in entry.formulas
-        )
-        return f"<ul>{items}</ul>"
-    if name == "sources":
-        return "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in entry.sources) + "</ul>"
-    return esc(entry.text(name))
-
-
-def to_html(items):
-    esc = html.escape
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="fr">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>Dictionnaire des indicateurs</title>",
-        f"<style>{STYLE}</style>",
-        "</head>",
-        "<body>",
-        "<main>",
-        "<h1>Dictionnaire des indicateurs</h1>",
-        f"<p>{len(items)} indicateurs. Pour chacun : sa définition, sa formule pour chaque millésime, son unité, "
-        "le sens de lecture, ses sources, la règle d'agrégation et la licence des données.</p>",
-    ]
-    head = "".join(f'<th scope="col">{esc(HEADERS[n])}</th>' for n in ("label", *COLUMNS))
-    for n, (theme, group) in enumerate(_by_theme(items).items(), 1):
-        parts += [
-            f'<section aria-labelledby="theme-{n}">',
-            f'<h2 id="theme-{n}">{esc(theme)}</h2>',
-            '<div class="wrap"><table>',
-        ]
-        parts += [
-            f"<caption>{esc(theme)} : {len(group)} indicateur(s)</caption>",
-            f"<thead><tr>{head}</tr></thead>",
-            "<tbody>",
-        ]
-        for e in group:
-            cells = "".join(f"<td>{_cell(e, name)}</td>" for name in COLUMNS)
-            parts.append(
-                f'<tr id="{esc(e.id)}"><th scope="row"><strong>{esc(e.label)}</strong><code>{esc(e.id)}</code></th>{cells}</tr>'
-            )
-        parts += ["</tbody>", "</table></div>", "</section>"]
-    parts += ["</main>", "</body>", "</html>", ""]
-    return "\n".join(parts)
+    themes = tuple((theme, tuple(group)) for theme, group in _by_theme(items).items())
+    page = DictionaryPage(indicator_count=len(items), themes=themes)
+    return (renderer or Renderer()).html(page)
 
 
 # ---------------------------------------------------------------- CSV
@@ -291,7 +217,7 @@ def to_csv(items):
 RENDERERS = {"md": to_markdown, "html": to_html, "csv": to_csv}
 
 
-def dictionary(catalogue, fmt="md"):
+def dictionary(catalogue, fmt: str = "md") -> str:
     """The dictionary of `catalogue` as text in `fmt` (md, html or csv)."""
     if fmt not in RENDERERS:
         raise InputError(None, f"unknown format '{fmt}' (choose among {', '.join(FORMATS)})")

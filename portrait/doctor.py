@@ -3,6 +3,9 @@
 Each check prints what it found; a failed one prints the step that fixes it. Required checks decide
 the exit code (0 when they all pass, 1 otherwise); optional ones (a browser for the web-map tests,
 pdftoppm for the PDF previews of the tests) and indicators that no file feeds only inform.
+
+Like every command module, it imports its heavy dependencies inside the command: `portrait --help`
+imports every command module and must stay light.
 """
 
 import ctypes.util

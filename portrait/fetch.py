@@ -25,10 +25,9 @@ from tqdm import tqdm
 
 from geodata.cog import departements, dept_of
 from geodata.errors import InputError
-from geodata.files import atomic_file
+from geodata.files import atomic_file, file_digest
 from geodata.yamlfile import load_yaml
 from indicators.readers import sniff_separator
-from portrait.files import file_digest
 
 DEFAULT_DOWNLOADS = Path(__file__).parent / "data" / "downloads.yaml"
 ARCHIVES = ("zip", "plain")

@@ -2,17 +2,17 @@
 
 Files themselves are written by geodata.files.write_atomic."""
 
-import hashlib
 import os
 from pathlib import Path
 
+from geodata.datadir import find_data_dir
 from geodata.errors import InputError
 from geodata.files import TEMP_NAME
 
 DEFAULT_PST_DIR = Path("pst")
 
 
-def prepare_directory(path):
+def prepare_directory(path: str | Path) -> Path:
     """Create an output directory, or say in one line why it cannot be used."""
     path = Path(path)
     if path.exists() and not path.is_dir():
@@ -32,7 +32,7 @@ def prepare_directory(path):
     return path
 
 
-def remove_stale_temporaries(directory):
+def remove_stale_temporaries(directory: str | Path) -> None:
     """Delete the temporary files that a killed build left in `directory`: those whose writer is gone.
 
     A temporary name carries its writer's process id, so a build running at the same time keeps its own."""
@@ -56,7 +56,7 @@ def _alive(pid):
     return True
 
 
-def inside(root, *parts):
+def inside(root: str | Path, *parts: str) -> Path:
     """A path under root built from trusted parts; refuses anything that would leave root."""
     root = Path(root).resolve()
     target = root.joinpath(*parts).resolve()
@@ -65,10 +65,8 @@ def inside(root, *parts):
     return target
 
 
-def default_pst_directory(data_dir=None):
+def default_pst_directory(data_dir: str | Path | None = None) -> Path:
     """./pst, else the pst/ folder of the data directory, else ./pst (which `pst new` creates)."""
-    from geodata.datadir import find_data_dir
-
     if DEFAULT_PST_DIR.is_dir():
         return DEFAULT_PST_DIR
     try:
@@ -78,12 +76,3 @@ def default_pst_directory(data_dir=None):
             raise
         return DEFAULT_PST_DIR
     return candidate if candidate.is_dir() else DEFAULT_PST_DIR
-
-
-def file_digest(path):
-    """The sha256 of a file's bytes, read by blocks: a record of what a file holds, or a download's checksum."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -89,12 +89,12 @@ def _table(path, data_dir):
             relative, family.id, None, f"{len(published)} valeurs publiées : {', '.join(what)}"
         ), None
     try:
-        vintage = sources._vintage(family, columns, path)
+        vintage = sources.vintage_of(family, columns, path)
     except ValueError:
         vintage = None
     level = family.level
     if family.id == "filosofi":
-        level = sources._official_level(path, pd.Series([], dtype=str))
+        level = sources.official_level(path, pd.Series([], dtype=str))
         if level is None:
             return None, f"{family.id}, géographie non lue par les portraits"
     return DataFile(

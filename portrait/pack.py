@@ -10,10 +10,16 @@ go back into the PST file (docs/pst.md). The PDF is for the room, the DOCX for t
 import datetime as dt
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geodata.errors import InputError
 from geodata.files import write_atomic
 from portrait.files import default_pst_directory, prepare_directory
+from reports.pages import PackPage, QuestionnairePage
+
+if TYPE_CHECKING:
+    from indicators.territory import Territory
+    from reports.render import Renderer
 
 MEETINGS = {"conference": "Conférence sociale locale", "concertation": "Concertation locale"}
 DEFAULT_AGENDA = {
@@ -82,8 +88,8 @@ def pack_content(territory, code, meeting, on=None, pst=None, observations=None,
 
     `meeting` is conference or concertation; `on` the edition date (default today): the pack is for
     the next meeting of that kind in the PST file from that date, else for a meeting on `on` with a
-    default agenda. `observations` are the commune's (any objects shaped like
-    portrait.observations.Observation); `example` marks invented observations.
+    default agenda. `observations` are the commune's
+    (reports.pstfiles.observations.Observation); `example` marks invented observations.
     """
     from reports.model import build_portrait
     from reports.pst_view import day, pst_view
@@ -321,20 +327,20 @@ def _renderer(renderer):
 
 
 def write_pack(
-    territory,
-    code,
-    meeting,
-    out=".",
-    on=None,
+    territory: "Territory",
+    code: str,
+    meeting: str,
+    out: str | Path = ".",
+    on: dt.date | None = None,
     pst=None,
     observations=None,
-    example=False,
-    renderer=None,
-):
+    example: bool = False,
+    renderer: "Renderer | None" = None,
+) -> tuple[Path, Path]:
     """Write `<out>/pack-<code>-<meeting>-<date>.pdf` and `.docx` (the date of the meeting); returns both paths."""
     content = pack_content(territory, code, meeting, on, pst, observations, example)
     out = prepare_directory(out)
-    pdf = _renderer(renderer).pdf("pack.html", {}, pack=content)
+    pdf = _renderer(renderer).pdf(PackPage(pack=content), {})
     paths = out / pack_name(content, "pdf"), out / pack_name(content, "docx")
     write_atomic(paths[0], pdf)
     write_atomic(paths[1], render_docx(content))
@@ -367,14 +373,21 @@ def questionnaire_content(territory, code, on=None, pst=None, example=False):
     }
 
 
-def write_questionnaire(territory, code, out=".", on=None, pst=None, renderer=None):
+def write_questionnaire(
+    territory: "Territory",
+    code: str,
+    out: str | Path = ".",
+    on: dt.date | None = None,
+    pst=None,
+    renderer: "Renderer | None" = None,
+) -> tuple[Path, Path]:
     """Write `<out>/questionnaire-<code>-<date>.pdf` and the matching observations skeleton
     `<out>/observations-<code>-<date>.yaml`; returns both paths."""
     from portrait.observations import skeleton
 
     content = questionnaire_content(territory, code, on, pst)
     out = prepare_directory(out)
-    pdf = _renderer(renderer).pdf("questionnaire.html", {}, q=content)
+    pdf = _renderer(renderer).pdf(QuestionnairePage(questionnaire=content), {})
     themes = {t["id"]: t["label"] for t in content["themes"]}
     yaml_text = skeleton(code, content["name"], themes, dt.date.fromisoformat(content["iso"]))
     paths = (
@@ -402,10 +415,11 @@ def _inputs(args):
     """The territory, the commune code, its PST (or None) and its observations file (or None)."""
     from geodata.cog import dept_of
     from indicators import load_territory
-    from portrait import observations, pst
+    from reports.pstfiles import observations, pst
+    from reports.pstfiles.fields import COMMUNE_CODE
 
     code = str(args.commune).strip().upper()
-    if not pst.COMMUNE_CODE.fullmatch(code) and not args.dept:
+    if not COMMUNE_CODE.fullmatch(code) and not args.dept:
         raise InputError(
             None,
             f"'{args.commune}' is not a commune code: give the code (e.g. 93066), or --dept with a name",

@@ -1,7 +1,13 @@
-"""Matplotlib charts of a portrait, drawn from the model's chart data, returned as PNG bytes."""
+"""Matplotlib charts of a portrait, drawn from the model's chart data, returned as PNG bytes.
+
+Each drawer takes the data of one figure kind; reports/figures.py declares the kinds, their data's
+shape and which drawer draws each, and `draw` finds the drawer there through the figure.
+"""
 
 import io
 import textwrap
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 import matplotlib
 
@@ -36,7 +42,9 @@ plt.rcParams.update(
 )
 
 
-def to_png(fig, close=True, bbox="tight", transparent=False):
+def to_png(
+    fig: Figure, close: bool = True, bbox: str | Bbox | None = "tight", transparent: bool = False
+) -> bytes:
     """PNG bytes of a chart or map at print resolution; close=False keeps the figure to be restyled.
 
     `bbox` is "tight" (measured by an extra draw), a Bbox in inches measured once, or None (the whole figure).
@@ -70,7 +78,8 @@ def _wrap(label, width=34):
     return "\n".join(textwrap.wrap(label, width))
 
 
-def ages(data):
+def ages(data: Mapping[str, Any]) -> bytes:
+    """The population's share in each age band, the territory's bars beside the département's."""
     labels = data["labels"]
     y = np.arange(len(labels))
     fig, ax = plt.subplots(figsize=(6.3, 2.9))
@@ -164,7 +173,7 @@ class Overlay:
     Saving a portrait's chart then draws only its own artists; Pillow lays them over the base image.
     `bbox` (inches) crops both images alike: "tight" is measured once on the base, None keeps the figure."""
 
-    def __init__(self, fig, axes, bbox="tight"):
+    def __init__(self, fig: Figure, axes: list, bbox: str | Bbox | None = "tight") -> None:
         self.bbox = fig.get_tightbbox().padded(0.08) if bbox == "tight" else bbox
         self.base = Image.open(io.BytesIO(to_png(fig, close=False, bbox=self.bbox))).convert("RGBA")
         self.fig = Figure(figsize=fig.get_size_inches(), dpi=fig.dpi)
@@ -186,7 +195,7 @@ class Overlay:
             twin.set_xlim(x)
             twin.set_ylim(y)
 
-    def render(self, layer):
+    def render(self, layer: Callable[[Figure, list], None]) -> bytes:
         """PNG of the base with what `layer(fig, axes)` draws on the twin; the twin is cleared afterwards."""
         try:
             layer(self.fig, self.axes)
@@ -194,7 +203,7 @@ class Overlay:
         finally:
             self.clear()
 
-    def clear(self):
+    def clear(self) -> None:
         """Remove whatever a portrait drew on the twin, ready for the next one."""
         for twin in self.axes:
             for artist in [
@@ -210,7 +219,7 @@ class Overlay:
         for legend in list(self.fig.legends):
             legend.remove()
 
-    def png(self):
+    def png(self) -> bytes:
         """The base with the twin's current artists drawn over it."""
         self._reset_limits()  # plotting the layer may have rescaled the twin
         raw = io.BytesIO()
@@ -228,18 +237,24 @@ class Layered:
     the twin axes (`layer(fig, axes, data)`), saves, and clears the twin, as the maps do with outlines.
     """
 
-    def __init__(self, base, layer, own=("own", "name", "highlight"), bbox="tight"):
+    def __init__(
+        self,
+        base: Callable,
+        layer: Callable,
+        own: tuple[str, ...] = ("own", "name", "highlight"),
+        bbox: str | Bbox | None = "tight",
+    ) -> None:
         """`own` are the keys of the data (or of its series) that belong to the commune's layer."""
         self.base, self.layer, self.own, self.bbox, self.overlays = base, layer, own, bbox, {}
 
-    def __call__(self, data):
+    def __call__(self, data: Mapping[str, Any]) -> bytes:
         key = repr(self.shared(data))
         if key not in self.overlays:
             fig, axes, *measured = self.base(data)  # a base may measure its own frame
             self.overlays[key] = Overlay(fig, axes, bbox=measured[0] if measured else self.bbox)
         return self.overlays[key].render(lambda fig, axes: self.layer(fig, axes, data))
 
-    def shared(self, data):
+    def shared(self, data: Mapping[str, Any]) -> dict:
         """What the base is drawn from: the data without the commune's own values."""
         return {k: v for k, v in data.items() if k not in self.own} | {
             "series": [
@@ -247,7 +262,7 @@ class Layered:
             ]
         }
 
-    def close(self):
+    def close(self) -> None:
         self.overlays.clear()
 
 
@@ -327,7 +342,8 @@ position = Layered(
 refs = Layered(_refs_base, _refs_layer, own=("commune", "commune_texts", "names"))
 
 
-def iris(data):
+def iris(data: Mapping[str, Any]) -> bytes:
+    """An IRIS indicator (the declared median income) for each IRIS of the commune, as bars."""
     names = [_wrap(n, 30) for n in data["names"]]
     values = data["values"]
     fig, ax = plt.subplots(figsize=(6.3, 0.5 + 0.2 * len(values)))
@@ -351,7 +367,7 @@ STATUS_COLOURS = {
 }
 
 
-def timeline(data):
+def timeline(data: Mapping[str, Any]) -> bytes:
     """Projects as bars from start to end, meetings as markers, today as a line."""
     import matplotlib.dates as mdates
 
@@ -407,11 +423,22 @@ def timeline(data):
     return to_png(fig)
 
 
-DRAWERS = {"ages": ages, "refs": refs, "position": position, "iris": iris, "timeline": timeline}
+class Drawable(Protocol):
+    """A figure as `draw` and MapPainter.draw take it (reports.model.Chart): its data, and its kind from
+    the registry of reports/figures.py, whose `draw` is the drawer and `medium` "chart" or "map"."""
+
+    data: Mapping[str, Any]
+
+    @property
+    def figure_kind(self) -> Any: ...
 
 
-def draw(chart):
-    return DRAWERS[chart.kind](chart.data)
+def draw(chart: Drawable) -> bytes:
+    """PNG of a chart figure, drawn by its kind's drawer (the registry of reports/figures.py)."""
+    kind = chart.figure_kind
+    if kind.medium != "chart":
+        raise ValueError(f"a {kind.name} figure is a map: the département's MapPainter draws it")
+    return kind.draw(chart.data)
 
 
 def _signed_bars(labels, values, xlabel, row, fontsize):
@@ -426,7 +453,7 @@ def _signed_bars(labels, values, xlabel, row, fontsize):
     return to_png(fig)
 
 
-def contributions(data):
+def contributions(data: Mapping[str, Any]) -> bytes:
     """What pulls the fragility index up or down."""
     labels = [_wrap(label, 40) for label in data["labels"]]
     return _signed_bars(
@@ -480,17 +507,17 @@ quadrant = Layered(
 )  # every commune on two indicators, lines at the département's values
 
 
-def ranking(data):
+def ranking(data: Mapping[str, Any]) -> bytes:
+    """Every commune's fragility index, the most fragile first."""
     return _signed_bars(
         data["labels"], data["values"], "Indice de fragilité (0 = moyenne des communes)", 0.19, 7
     )
 
 
-DRAWERS.update({"contributions": contributions, "quadrant": quadrant, "ranking": ranking})
+LAYERED = (position, refs, quadrant)  # the drawers that keep a base image per département
 
 
-def close():
+def close() -> None:
     """Release the base images kept for restyling."""
-    for drawer in DRAWERS.values():
-        if isinstance(drawer, Layered):
-            drawer.close()
+    for drawer in LAYERED:
+        drawer.close()

@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
+from indicators.catalogue import Catalogue
 from reports.formatting import format_gap, format_row, is_missing, shown_decimals
 
 
@@ -16,7 +18,15 @@ class Comparison:
     date: str
 
 
-def compare(table, catalogue, a, b, names, dept_name, date):
+def compare(
+    table: pd.DataFrame,
+    catalogue: Catalogue,
+    a: str,
+    b: str,
+    names: dict[str, str],
+    dept_name: str,
+    date: str,
+) -> Comparison:
     """Rows for each indicator at the latest vintage where both territories have a value.
 
     The order is by the gap divided by the spread of the département's communes
@@ -27,6 +37,8 @@ def compare(table, catalogue, a, b, names, dept_name, date):
     depts = table[table["level"] == "departement"].set_index(["indicator", "vintage"])
     keyed = table.set_index(["code", "indicator", "vintage"])
     for indicator in catalogue:
+        if not indicator.listed:  # only a chart draws it (the age bands)
+            continue
         sub = table[table["indicator"] == indicator.id]
         values = sub.pivot_table(index="vintage", columns="code", values="value", aggfunc="first")
         if a not in values or b not in values:

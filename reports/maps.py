@@ -5,14 +5,17 @@ per indicator as an image; each portrait only draws its commune's outline over i
 """
 
 import warnings
+from collections.abc import Mapping
+from typing import Any
 
+import geopandas as gpd
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Patch
 
 from geodata.boundaries import to_lambert
-from reports.charts import COMMUNE, Overlay, to_png
+from reports.charts import COMMUNE, Drawable, Overlay, to_png
 from reports.formatting import format_number
 
 PALETTES = {"higher_is_worse": "YlOrRd", "higher_is_better": "YlGnBu", "neutral": "PuBu"}
@@ -27,7 +30,7 @@ def _legend_decimals(data):
     return default if published is None or published != published else min(default, int(published))
 
 
-def quantiles(values):
+def quantiles(values: np.ndarray) -> Any:  # a mapclassify.Quantiles (imported when needed)
     """Up to five classes of equal counts, two at least; fewer when the values are too few to tell apart
     (then said in the legend)."""
     import mapclassify  # with scipy, a second of start-up that a rebuild reusing every map never needs
@@ -41,7 +44,12 @@ def quantiles(values):
 class MapPainter:
     """Draws the maps of one département; reuses each indicator's base figure across communes."""
 
-    def __init__(self, communes, departements, iris=None):
+    def __init__(
+        self,
+        communes: gpd.GeoDataFrame,
+        departements: gpd.GeoDataFrame | None,
+        iris: gpd.GeoDataFrame | None = None,
+    ) -> None:
         self.communes = to_lambert(communes).set_index("code")
         self.departements = (
             to_lambert(departements) if departements is not None and len(departements) else None
@@ -113,7 +121,8 @@ class MapPainter:
             return None
         return self.communes.loc[codes].dissolve().boundary
 
-    def choropleth(self, data):
+    def choropleth(self, data: Mapping[str, Any]) -> bytes:
+        """One indicator over the département's communes, the commune or group outlined."""
         outline = self._outline(data.get("highlight"))
 
         def layer(fig, axes):
@@ -122,7 +131,7 @@ class MapPainter:
 
         return self._base(data).render(layer)
 
-    def locator(self, data):
+    def locator(self, data: Mapping[str, Any]) -> bytes:
         """The département among its neighbours, the commune (or the group's communes) in blue."""
         if "locator" not in self._bases:
             fig, ax = plt.subplots(figsize=(3.4, 3.2))
@@ -147,7 +156,7 @@ class MapPainter:
 
         return self._bases["locator"].render(layer)
 
-    def iris_map(self, data):
+    def iris_map(self, data: Mapping[str, Any]) -> bytes:
         """The commune's IRIS coloured by one IRIS indicator; withheld IRIS hatched."""
         shapes = self.iris[self.iris["commune"] == data["commune"]].set_index("code")
         fig, ax = plt.subplots(figsize=(4.2, 3.8))
@@ -199,7 +208,7 @@ class MapPainter:
         )
         return to_png(fig)
 
-    def types(self, data):
+    def types(self, data: Mapping[str, Any]) -> bytes:
         """Communes coloured by category (the typology), with a legend of the categories."""
         fig, ax = plt.subplots(figsize=(6.0, 4.6))
         categories = self.communes.index.map(lambda c: data["values"].get(c))
@@ -222,15 +231,13 @@ class MapPainter:
         )
         return to_png(fig)
 
-    def close(self):
+    def close(self) -> None:
         """Release the base images kept for restyling."""
         self._bases.clear()
 
-    def draw(self, chart):
-        drawers = {
-            "choropleth": self.choropleth,
-            "locator": self.locator,
-            "iris_map": self.iris_map,
-            "types": self.types,
-        }
-        return drawers[chart.kind](chart.data)
+    def draw(self, figure: Drawable) -> bytes:
+        """PNG of a map figure, drawn by its kind's drawer (the registry of reports/figures.py)."""
+        kind = figure.figure_kind
+        if kind.medium != "map":
+            raise ValueError(f"a {kind.name} figure is a chart: charts.draw draws it")
+        return kind.draw(self, figure.data)

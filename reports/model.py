@@ -1,17 +1,26 @@
 """The portrait model: everything a portrait says, as data, built from a loaded Territory.
 
 Renderers (HTML, PDF, CSV, charts, maps) only read this model; they never go
-back to the sources.
+back to the sources. Every figure reads its numbers from the catalogue's indicators
+(catalogue.yaml, iris.yaml); which figures each part shows is declared in figures.yaml.
 """
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 
 from geodata.cog import FRANCE_NAMES
 from geodata.errors import InputError
+from indicators.groups import GroupTerritory
+from indicators.iris import iris_catalogue, iris_values
 from indicators.sources import source_meta
-from indicators.territory import earlier_references, fold, shown_value
+from indicators.territory import Territory, earlier_references, fold, shown_value
+from indicators.theme_figures import FigureSpec, theme_figures
+from reports import figures
 from reports.formatting import (
     ESTIMATE_MARK,
     MISSING,
@@ -27,15 +36,6 @@ from reports.formatting import (
 from reports.phrases import Facts, headline, indicator_sentence, notability, phrase_table
 
 LICENCE = "Licence Ouverte / Open Licence, INSEE / IGN"
-AGE_BANDS = [
-    ("0-14 ans", "P22_POP0014"),
-    ("15-29 ans", "P22_POP1529"),
-    ("30-44 ans", "P22_POP3044"),
-    ("45-59 ans", "P22_POP4559"),
-    ("60-74 ans", "P22_POP6074"),
-    ("75-89 ans", "P22_POP7589"),
-    ("90 ans ou plus", "P22_POP90P"),
-]
 MAP_INDICATORS = [
     "taux_pauvrete",
     "niveau_vie_median",
@@ -46,7 +46,7 @@ MAP_INDICATORS = [
 ]
 
 
-def slugify(name):
+def slugify(name: str) -> str:
     """A file-name-safe slug: ASCII letters and digits joined by hyphens, never a path."""
     return "-".join(re.findall(r"[a-z0-9]+", fold(name))) or "commune"
 
@@ -81,6 +81,9 @@ class Row:
 
 @dataclass
 class Chart:
+    """A figure, chart or map: `kind` names its kind in reports/figures.py, and `data` has that kind's
+    shape (checked when the figure is made)."""
+
     id: str
     kind: str
     title: str
@@ -91,6 +94,14 @@ class Chart:
     data: dict = field(default_factory=dict)  # what the drawing needs
     image: str | None = None  # file name of the drawn image, set by the build
     digest: str | None = None  # key of the image's inputs, set by the build
+
+    def __post_init__(self) -> None:
+        figures.kind(self.kind).check(self.data)
+
+    @property
+    def figure_kind(self) -> figures.FigureKind:
+        """Its kind in the registry: chart or map, its drawer, the shape of its data."""
+        return figures.kind(self.kind)
 
 
 @dataclass
@@ -223,13 +234,16 @@ def _latest(territory, code):
 
 def _references(territory):
     """Département, région and France rows by (indicator, vintage), built once per territory."""
-    if "_references" not in territory.__dict__:
-        table = territory.table
-        territory.__dict__["_references"] = {
-            level: table[table["level"] == level].set_index(["indicator", "vintage"])
-            for level in ("departement", "region", "france")
-        }
-    return territory.__dict__["_references"]
+    return territory.reference_rows()
+
+
+def _is_group(territory):
+    return isinstance(territory, GroupTerritory)
+
+
+def _base(territory):
+    """The territory of the département's communes: a group's base, else the territory itself."""
+    return territory.base if _is_group(territory) else territory
 
 
 def _known_vintages(own):
@@ -246,7 +260,7 @@ def _known_vintages(own):
 def _evolution(series, indicator, latest_vintage):
     """The change from the oldest to the latest vintage, e.g. "−2,3 points depuis 2012", between two
     values of the same kind, and in whole points when the rates are published as whole numbers."""
-    if getattr(indicator, "derivations", None) or indicator.evolution or len(series) < 2:
+    if indicator.derivations or indicator.evolution or len(series) < 2:
         return ""
     (
         (first_vintage, first, first_decimals, first_estimate),
@@ -299,9 +313,7 @@ def _facts(indicator, row, territory=None, refs=None):
 
 def _operand_years(indicator, vintage):
     """ "2021 et 2022" for a crossed indicator whose operands are of several vintages, else ""."""
-    derivation = next(
-        (d for d in getattr(indicator, "derivations", ()) if d.vintage == vintage), None
-    )
+    derivation = next((d for d in indicator.derivations if d.vintage == vintage), None)
     years = (
         sorted({o.vintage for o in derivation.operands})
         if derivation and not indicator.evolution
@@ -338,11 +350,11 @@ def _known(ref):
 LEVELS = ("departement", "region", "france")
 
 
-def rank_text(territory, row):
+def rank_text(territory: Territory, row: Any) -> str:
     """The rank of a commune's row: ex aequo when others share its printed value, out of those with a value."""
     if is_missing(row["value"]):
         return MISSING
-    peers = "territoires" if hasattr(territory, "members_of") else "communes"
+    peers = "territoires" if _is_group(territory) else "communes"
     return format_rank(row["rank"], row["rank_of"], row["ties"], len(territory.communes), peers)
 
 
@@ -398,7 +410,7 @@ def _signed(cell):
     )
 
 
-def build_rows(territory, code, theme, notes):
+def build_rows(territory: Territory, code: str, theme: str, notes: Notes) -> list[Row]:
     """The theme's table: each indicator at its latest vintage, and on a line of its own the earlier
     vintage whose references the latest one lacks (the 2019 medians beside a 2021 without them)."""
     own = territory.rows_of(code)
@@ -440,8 +452,20 @@ def _section_headline(territory, code, theme):
     return best
 
 
-def _theme_chart(territory, code, theme, rows, dept_name, region_name):
+@dataclass(frozen=True)
+class _Part:
+    """What a part's figures are made from: the territory, the portrait's code, the theme, its table."""
+
+    territory: Territory
+    code: str
+    theme: str
+    rows: list
+
+
+def _refs_chart(part, spec):
     """Commune against its references, for the theme's rates."""
+    territory, code, theme, rows = part.territory, part.code, part.theme, part.rows
+    dept_name, region_name = territory.name, territory.region_name
     data = [r for r in rows if r.unit == "%" and r.value.value is not None and not r.earlier]
     if not data:
         return None
@@ -457,21 +481,21 @@ def _theme_chart(territory, code, theme, rows, dept_name, region_name):
         [r.label, r.vintage, r.value.text, r.departement.text, r.region.text, _france_text(r)]
         for r in data
     ]
-    series = {
-        "labels": [r.label for r in data],
-        "commune": [r.value.value for r in data],
-        "commune_texts": [r.value.text for r in data],
-        "departement": [r.departement.value for r in data],
-        "region": [r.region.value for r in data],
-        "france": [r.france.value for r in data],
-        "names": [
+    series = figures.RefsData(
+        labels=[r.label for r in data],
+        commune=[r.value.value for r in data],
+        commune_texts=[r.value.text for r in data],
+        departement=[r.departement.value for r in data],
+        region=[r.region.value for r in data],
+        france=[r.france.value for r in data],
+        names=[
             territory.name_of(code),
             dept_name,
             region_name or "Région",
             _france_legend(data),
         ],
-        "scale_max": _scale_max(territory, data),
-    }
+        scale_max=_scale_max(territory, data),
+    )
     label = territory.catalogue.themes[theme]
     highest = max(data, key=lambda r: r.value.value)
     alt = (
@@ -480,9 +504,9 @@ def _theme_chart(territory, code, theme, rows, dept_name, region_name):
         f"{highest.label.lower()}, {highest.value.text}."
     )
     sources = sorted({r.source for r in data})
-    own = "le territoire" if hasattr(territory, "members_of") else "la commune"
+    own = "le territoire" if _is_group(territory) else "la commune"
     return Chart(
-        f"refs-{theme}",
+        spec.id,
         "refs",
         f"{label} : {own} et ses références",
         alt,
@@ -518,8 +542,10 @@ def _scale_max(territory, rows):
     return top
 
 
-def _position_chart(territory, code, theme, peers="communes du département"):
+def _position_chart(part, spec):
     """Each commune as a dot for the theme's headline indicators, the portrait's commune highlighted."""
+    territory, code, theme = part.territory, part.code, part.theme
+    peers = "territoires du département" if _is_group(territory) else "communes du département"
     ids = [
         i
         for i in phrase_table()["headline_candidates"].get(theme, [])
@@ -542,16 +568,16 @@ def _position_chart(territory, code, theme, peers="communes du département"):
         dept = sub[sub["level"] == "departement"]["value"]
         sources.append(own["source"].iloc[0])
         series.append(
-            {
-                "label": f"{indicator.label} ({int(latest_vintage)})",
-                "unit": indicator.unit,
-                "values": communes["value"].tolist(),
-                "own": float(own["value"].iloc[0]),
-                "own_text": format_row(own.iloc[0], indicator.unit),
-                "departement": float(dept.iloc[0])
+            figures.PositionSeries(
+                label=f"{indicator.label} ({int(latest_vintage)})",
+                unit=indicator.unit,
+                values=communes["value"].tolist(),
+                own=float(own["value"].iloc[0]),
+                own_text=format_row(own.iloc[0], indicator.unit),
+                departement=float(dept.iloc[0])
                 if len(dept) and not is_missing(dept.iloc[0])
                 else None,
-            }
+            )
         )
         places = shown_decimals(indicator.unit, own["decimals"].iloc[0])
         rows.append(
@@ -573,154 +599,195 @@ def _position_chart(territory, code, theme, peers="communes du département"):
         + "."
     )
     return Chart(
-        f"position-{theme}",
+        spec.id,
         "position",
         f"Position parmi les {peers}",
         alt,
         " ; ".join(sources),
         ["Indicateur", "Année", name, "Rang", "Minimum", "Maximum"],
         rows,
-        {"series": series, "name": name},
+        figures.PositionData(series=series, name=name),
     )
 
 
 def _members(territory, code):
     """The communes a portrait covers: itself, or a group's communes."""
-    return list(getattr(territory, "members_of", {}).get(code, [code]))
+    return list(territory.members(code)) if _is_group(territory) else [code]
 
 
-def _ages_chart(territory, code):
-    table = territory.tables.get(("rp_dossier", 2022))
-    own_codes = _members(territory, code)
-    if table is None or not set(own_codes) <= set(table.data.index):
+def _ages_chart(part, spec):
+    """The population by age band, the territory against the département, from the band indicators."""
+    territory, code, catalogue = part.territory, part.code, part.territory.catalogue
+    bands, vintage = spec.bands, spec.vintage
+    own_rows = territory.rows_of(code)
+    own_rows = own_rows[own_rows["vintage"] == vintage].set_index("indicator")["value"]
+    refs = _references(territory)
+    own = [own_rows.get(b.indicator) for b in bands]
+    dept = [_known(_reference(refs, "departement", b.indicator, vintage)) for b in bands]
+    if any(is_missing(v) for v in own) or any(d is None for d in dept):
         return None
-    variables = [v for _, v in AGE_BANDS]
-    own = table.data.loc[own_codes, variables].sum(min_count=1)
-    base = getattr(territory, "base", territory)
-    members = [c for c in base.communes["code"] if c in table.data.index]
-    dept = table.data.loc[members, variables].sum()
-    if own.isna().any() or own.sum() == 0:
-        return None
-    own_share, dept_share = own / own.sum() * 100, dept / dept.sum() * 100
+    own_share = [float(v) for v in own]
+    dept_share = [float(d["value"]) for d in dept]
+    units = [catalogue[b.indicator].unit for b in bands]
     rows = [
-        [label, format_value(own_share[v], "%"), format_value(dept_share[v], "%")]
-        for label, v in AGE_BANDS
+        [b.label, format_value(o, unit), format_value(d, unit)]
+        for b, o, d, unit in zip(bands, own_share, dept_share, units)
     ]
     name = territory.name_of(code)
-    young = own_share["P22_POP0014"] - dept_share["P22_POP0014"]
+    first = bands[0].said or bands[0].label
     alt = (
-        f"Barres horizontales : répartition de la population par âge en 2022, {name} et {territory.name}. "
-        f"Les moins de 15 ans représentent {rows[0][1]} de la population de la commune, contre {rows[0][2]} dans le département."
+        f"Barres horizontales : répartition de la population par âge en {vintage}, {name} et {territory.name}. "
+        f"{first[:1].upper() + first[1:]} représentent {rows[0][1]} de la population de la commune, contre {rows[0][2]} dans le département."
     )
+    sources = dict.fromkeys(catalogue[b.indicator].formula(vintage).source for b in bands)
     return Chart(
+        spec.id,
         "ages",
-        "ages",
-        "Population par tranche d'âge en 2022",
+        f"Population par tranche d'âge en {vintage}",
         alt,
-        f"{source_meta()['rp_dossier']['short']}, 2022",
+        " ; ".join(f"{source_meta()[s]['short']}, {vintage}" for s in sources),
         ["Tranche d'âge", name, territory.name],
         rows,
-        {
-            "labels": [label for label, _ in AGE_BANDS],
-            "commune": own_share.tolist(),
-            "departement": dept_share.tolist(),
-            "names": [name, territory.name],
-            "young_gap": young,
-        },
+        figures.AgesData(
+            labels=[b.label for b in bands],
+            commune=own_share,
+            departement=dept_share,
+            names=[name, territory.name],
+        ),
     )
 
 
-def _iris_chart(territory, code):
-    iris = territory.iris.get(("filosofi_iris", 2021))
-    if iris is None:
+def _iris_indicator(indicator_id):
+    """(entry, formula) of an IRIS indicator of iris.yaml."""
+    return next((e, f) for e, f in iris_catalogue() if e["id"] == indicator_id)
+
+
+def _iris_rows(territory, code, indicator_id):
+    """One IRIS indicator's values for the commune's IRIS (value, missing_reason, decimals), by IRIS code."""
+    values = iris_values(territory, code)
+    return values[values["indicator"] == indicator_id].set_index("iris")
+
+
+def _published(rows):
+    """The decimals the source publishes an IRIS indicator with, or None."""
+    decimals = rows["decimals"].iloc[0] if len(rows) else None
+    return None if is_missing(decimals) else int(decimals)
+
+
+def _iris_chart(part, spec):
+    """An IRIS indicator for each IRIS of the commune, lowest first, with more IRIS indicators in its table."""
+    territory, code = part.territory, part.code
+    entry, formula = _iris_indicator(spec.iris_indicator)
+    own = _iris_rows(territory, code, entry["id"])
+    if own.empty:
         return None
-    mask = (iris.parent == code).to_numpy()
-    sub = iris.data[mask]
-    if sub.empty:
-        return None
-    medians = sub["DEC_MED"].sort_values()
+    ordered = own["value"].sort_values()
     shapes = territory.iris_shapes()
     names = dict(zip(shapes["code"], shapes["name"])) if shapes is not None else {}
+    columns = [(_iris_indicator(i)[0], _iris_rows(territory, code, i)) for i in spec.iris_columns]
     rows = [
         [
             names.get(c, c),
-            format_value(v, "€")
+            format_value(v, entry["unit"])
             if not is_missing(v)
-            else f"{MISSING} ({iris.reasons.loc[c, 'DEC_MED'] or 'valeur manquante'})",
-            format_value(
-                sub.loc[c, "DEC_TP60"],
-                "%",
-                shown_decimals("%", iris.decimals.get("iris", {}).get("DEC_TP60")),
+            else f"{MISSING} ({own.loc[c, 'missing_reason'] or 'valeur manquante'})",
+            *(
+                format_value(
+                    other["value"].get(c, np.nan),
+                    other_entry["unit"],
+                    shown_decimals(other_entry["unit"], _published(other)),
+                )
+                for other_entry, other in columns
             ),
         ]
-        for c, v in medians.items()
+        for c, v in ordered.items()
     ]
-    known = medians.dropna()
+    known = ordered.dropna()
     if known.empty:
         return None
+    vintage, unit = formula.vintage, entry["unit"]
     alt = (
-        f"Barres horizontales : revenu déclaré médian par unité de consommation dans les {len(sub)} IRIS de "
-        f"{territory.name_of(code)} en 2021, de {format_value(known.min(), '€')} à {format_value(known.max(), '€')}."
+        f"Barres horizontales : {entry['label'].lower()} dans les {len(own)} IRIS de "
+        f"{territory.name_of(code)} en {vintage}, de {format_value(known.min(), unit)} à {format_value(known.max(), unit)}."
     )
     return Chart(
-        "iris-revenus",
+        spec.id,
         "iris",
-        "Revenu déclaré médian par IRIS en 2021",
+        f"{spec.title} en {vintage}",
         alt,
-        f"{source_meta()['filosofi_iris']['short']}, 2021",
-        ["IRIS", "Revenu déclaré médian (€/UC)", "Taux de pauvreté (revenu déclaré)"],
+        f"{source_meta()[formula.source]['short']}, {vintage}",
+        ["IRIS", spec.column, *(other_entry["label"] for other_entry, _ in columns)],
         rows,
-        {"names": [names.get(c, c) for c in known.index], "values": known.tolist()},
+        figures.IrisBarsData(names=[names.get(c, c) for c in known.index], values=known.tolist()),
     )
 
 
-def _iris_maps(territory, code):
-    """Static IRIS maps of the commune, with the IRIS of the data that the contours do not match."""
-    iris = territory.iris.get(("filosofi_iris", 2021))
+def _iris_map(part, spec):
+    """A static map of an IRIS indicator over the commune's IRIS, with the IRIS of the data that the
+    contours do not match."""
+    territory, code = part.territory, part.code
+    entry, formula = _iris_indicator(spec.iris_indicator)
     shapes = territory.iris_shapes()
-    if iris is None or shapes is None:
-        return []
-    mask = (iris.parent == code).to_numpy()
-    sub = iris.data[mask]
+    if shapes is None:
+        return None
+    own = _iris_rows(territory, code, entry["id"])
     drawn = set(shapes.loc[shapes["commune"] == code, "code"])
-    if sub.empty or not drawn:
-        return []
-    unmatched = sorted(set(sub.index) - drawn)
-    charts = []
-    for variable, label, unit, polarity in (
-        ("DEC_MED", "Revenu déclaré médian par unité de consommation", "€", "higher_is_better"),
-        ("DEC_TP60", "Taux de pauvreté (revenu déclaré)", "%", "higher_is_worse"),
-    ):
-        values = {c: v for c, v in sub[variable].items() if not is_missing(v)}
-        withheld = len(drawn) - len(set(values) & drawn)
-        alt = (
-            f"Carte des {len(drawn)} IRIS de {territory.name_of(code)} : {label.lower()} en 2021. "
-            f"{withheld} IRIS sans valeur diffusée sont hachurés."
-        )
-        charts.append(
-            Chart(
-                f"iris-{variable.lower()}",
-                "iris_map",
-                f"{label} par IRIS (2021)",
-                alt,
-                f"{source_meta()['filosofi_iris']['short']}, 2021 ; IGN, Contours IRIS",
-                [],
-                [],
-                {
-                    "commune": code,
-                    "values": values,
-                    "unit": unit,
-                    "polarity": polarity,
-                    "unmatched": unmatched,
-                    "withheld": withheld,
-                    "published": iris.decimals.get("iris", {}).get(variable),
-                },
-            )
-        )
-    return charts
+    if own.empty or not drawn:
+        return None
+    label, vintage = entry["label"], formula.vintage
+    values = {c: v for c, v in own["value"].items() if not is_missing(v)}
+    withheld = len(drawn) - len(set(values) & drawn)
+    alt = (
+        f"Carte des {len(drawn)} IRIS de {territory.name_of(code)} : {label.lower()} en {vintage}. "
+        f"{withheld} IRIS sans valeur diffusée sont hachurés."
+    )
+    return Chart(
+        spec.id,
+        "iris_map",
+        f"{label} par IRIS ({vintage})",
+        alt,
+        f"{source_meta()[formula.source]['short']}, {vintage} ; IGN, Contours IRIS",
+        [],
+        [],
+        figures.IrisMapData(
+            commune=code,
+            values=values,
+            unit=entry["unit"],
+            polarity=entry["polarity"],
+            unmatched=sorted(set(own.index) - drawn),
+            withheld=withheld,
+            published=_published(own),
+        ),
+    )
 
 
-def _map_chart(territory, code, indicator_id, highlight=None, name=None):
+@dataclass(frozen=True)
+class _PartFigure:
+    """How the model makes one kind of a part's figures, and the keys of figures.yaml it needs."""
+
+    build: Callable[[_Part, FigureSpec], "Chart | None"]
+    needs: tuple[str, ...] = ()
+
+
+# The figures a part may show (figures.yaml), each of the kind of reports/figures.py it is named by.
+PART_FIGURES = {
+    "refs": _PartFigure(_refs_chart),
+    "position": _PartFigure(_position_chart),
+    "ages": _PartFigure(_ages_chart, ("vintage", "bands")),
+    "iris": _PartFigure(_iris_chart, ("iris_indicator", "title", "column")),
+    "iris_map": _PartFigure(_iris_map, ("iris_indicator",)),
+}
+for _name in PART_FIGURES:
+    figures.kind(_name)  # a part's figure is of a declared kind
+
+
+def map_chart(
+    territory: Territory,
+    code: str | None,
+    indicator_id: str,
+    highlight: str | list[str] | None = None,
+    name: str | None = None,
+) -> Chart | None:
     """A choropleth of the département's communes; `highlight` outlines a commune or a group's communes."""
     indicator = territory.catalogue[indicator_id]
     rows = territory.rows_for(indicator_id)
@@ -745,18 +812,18 @@ def _map_chart(territory, code, indicator_id, highlight=None, name=None):
         f"{sub['source'].iloc[0]} ; IGN, Admin Express",
         [],
         [],
-        {
-            "indicator": indicator_id,
-            "vintage": vintage,
-            "unit": indicator.unit,
-            "polarity": indicator.polarity,
-            "values": dict(zip(sub["code"], sub["value"])),
-            "highlight": highlight or code,
-            "label": indicator.label,
-            "published": legend_decimals(
+        figures.ChoroplethData(
+            indicator=indicator_id,
+            vintage=vintage,
+            unit=indicator.unit,
+            polarity=indicator.polarity,
+            values=dict(zip(sub["code"], sub["value"])),
+            highlight=highlight or code,
+            label=indicator.label,
+            published=legend_decimals(
                 dict(zip(sub["code"], sub["value"])), dict(zip(sub["code"], sub["decimals"]))
             ),
-        },
+        ),
     )
 
 
@@ -767,7 +834,7 @@ def _annex(territory, used):
             continue
         formulas = "; ".join(
             f"{f.vintage} : {f.display}"
-            for f in tuple(indicator.formulas) + tuple(getattr(indicator, "derivations", ()))
+            for f in tuple(indicator.formulas) + tuple(indicator.derivations)
         )
         sources = ", ".join(source_meta()[s]["short"] for s in indicator.sources) or "calculé"
         rows.append(
@@ -820,37 +887,29 @@ def _perimeter_notes(territory, code):
     return sorted(notes)
 
 
-def build_portrait(territory, code, today=None):
-    """The model of one commune's portrait."""
+def build_portrait(territory: Territory, code: str, today: dt.date | None = None) -> Portrait:
+    """The model of one commune's portrait (or of a group's, from a GroupTerritory)."""
     today = today or dt.date.today()
     name = territory.name_of(code)
     notes = Notes()
     sections = []
+    parts = theme_figures(territory.catalogue, {k: f.needs for k, f in PART_FIGURES.items()})
     for theme, label in territory.catalogue.themes.items():
         rows = build_rows(territory, code, theme, notes)
         head = _section_headline(territory, code, theme)
-        section = Section(theme, label, head.text if head else label, head, rows, _findings(rows))
-        charts = []
-        if theme == "demographie":
-            charts.append(_ages_chart(territory, code))
-        charts.append(
-            _theme_chart(territory, code, theme, rows, territory.name, territory.region_name)
-        )
-        charts.append(
-            _position_chart(
-                territory,
-                code,
+        part = _Part(territory, code, theme, rows)
+        made = (PART_FIGURES[spec.kind].build(part, spec) for spec in parts[theme])
+        sections.append(
+            Section(
                 theme,
-                "territoires du département"
-                if hasattr(territory, "members_of")
-                else "communes du département",
+                label,
+                head.text if head else label,
+                head,
+                rows,
+                _findings(rows),
+                [c for c in made if c is not None],
             )
         )
-        if theme == "revenus":
-            charts.append(_iris_chart(territory, code))
-            charts.extend(_iris_maps(territory, code))
-        section.charts = [c for c in charts if c is not None]
-        sections.append(section)
     latest = _latest(territory, code)
     key_figures = []
     known = (
@@ -888,12 +947,12 @@ def build_portrait(territory, code, today=None):
     vintages = sorted(
         {int(v) for v in territory.table[territory.table["code"] == code]["vintage"].dropna()}
     )
-    base = getattr(territory, "base", territory)
+    base = _base(territory)
     members = _members(territory, code)
     maps = [
         m
         for m in (
-            _map_chart(base, code, i, members, name)
+            map_chart(base, code, i, members, name)
             for i in MAP_INDICATORS
             if i in territory.catalogue.indicators
         )
@@ -907,9 +966,10 @@ def build_portrait(territory, code, today=None):
         "IGN, Admin Express",
         [],
         [],
-        {"highlight": members},
+        figures.LocatorData(highlight=members),
     )
-    portrait = Portrait(
+    group = _is_group(territory)
+    return Portrait(
         code,
         name,
         slugify(name),
@@ -926,14 +986,12 @@ def build_portrait(territory, code, today=None):
         _perimeter_notes(territory, code),
         maps,
         cover,
+        kind="groupe" if group else "commune",
+        extra={"members": members_table(base, members)} if group else {},
     )
-    if hasattr(territory, "members_of"):
-        portrait.kind = "groupe"
-        portrait.extra["members"] = members_table(base, members)
-    return portrait
 
 
-def members_table(territory, members):
+def members_table(territory: Territory, members: list[str]) -> dict:
     """The group's communes with their key figures and their rank within the group."""
     key = [i for i in territory.catalogue if i.key]
     table = territory.table[

@@ -1,14 +1,15 @@
 """The "Ce qu'en disent les acteurs" block of a portrait section, and the observation markers of
 the IRIS map, from checked observations and the figures.
 
-Takes any objects shaped like portrait.observations.Observation (duck typing: date, source,
-theme, place, use, `shown`, `quoted`, indicator), so the reports layer does not depend on the
-command-line layer. Only `shown` is ever printed: the summary of an observation that may not be
-quoted, never its words.
+Takes the Observation of reports.pstfiles.observations, the schema the files are checked against.
+Only `shown` is ever printed: the summary of an observation that may not be quoted, never its words.
 """
+
+from collections.abc import Sequence
 
 from reports.phrases import phrase_table
 from reports.pst_view import day, indicator_trend
+from reports.pstfiles.observations import Observation
 
 # Source kinds in reading order, with the heading of their group.
 KINDS = {
@@ -72,16 +73,18 @@ def theme_figures(territory, code, theme, first=(), limit=MAX_FIGURES):
     return figures
 
 
-def _item(observation, code, territory, names):
+def _item(observation: Observation, code: str, territory, names: dict[str, str]) -> dict:
     return {
         "text": _words(observation.shown),
-        "quoted": bool(observation.quoted),
+        "quoted": observation.quoted,
         "date": day(observation.date),
         "place": place_label(observation.place, code, territory, names),
     }
 
 
-def _groups(observations, code, territory, names):
+def _groups(
+    observations: Sequence[Observation], code: str, territory, names: dict[str, str]
+) -> list[dict]:
     order = list(KINDS)
     kinds = sorted(
         {o.source for o in observations},
@@ -101,7 +104,9 @@ def _groups(observations, code, territory, names):
     ]
 
 
-def observations_by_theme(observations, territory, code, example=False):
+def observations_by_theme(
+    observations: Sequence[Observation] | None, territory, code: str, example: bool = False
+) -> dict[str, dict]:
     """{theme id: {count, first, last, groups, figures, example}} for every theme of the catalogue;
     {} when the commune has no observations file (None), so that a template can leave the block out.
     `example` (the file's `example: true`) says the words are invented, next to each block."""
@@ -137,7 +142,9 @@ def _marker_point(geometry):
     return [round(point.x, 6), round(point.y, 6)]
 
 
-def iris_markers(observations, iris_shapes, themes=None):
+def iris_markers(
+    observations: Sequence[Observation] | None, iris_shapes, themes: dict[str, str] | None = None
+) -> list[dict]:
     """GeoJSON Point features, one per IRIS named by an observation, for a marker layer on the IRIS map.
 
     `properties.text` is plain text (quotes in «guillemets», summaries prefixed "Résumé :"): the
@@ -154,7 +161,7 @@ def iris_markers(observations, iris_shapes, themes=None):
         items = [
             {
                 "text": _words(o.shown),
-                "quoted": bool(o.quoted),
+                "quoted": o.quoted,
                 "date": day(o.date),
                 "kind": o.source,
                 "theme": themes.get(o.theme, o.theme),

@@ -1,13 +1,13 @@
 """The "Projet social de territoire" block of a portrait, from a checked PST file and the figures.
 
-Takes any object shaped like portrait.pst.PST (duck typing), so the reports layer
-does not depend on the command-line layer.
+Takes the PST of reports.pstfiles.pst, the schema the files are checked against.
 """
 
 import datetime as dt
 
 from reports.formatting import MISSING, format_date, format_row, format_value, shown_decimals
 from reports.model import Chart
+from reports.pstfiles.pst import PST, Meeting
 
 STATUS_CLASS = {
     "idée": "idea",
@@ -19,10 +19,9 @@ STATUS_CLASS = {
     "fait": "done",
     "abandonné": "paused",
 }
-CLOSED = {"fait", "abandonné"}
 
 
-def day(value):
+def day(value: dt.date | None) -> str:
     return format_date(value) if value else "non précisée"
 
 
@@ -76,7 +75,7 @@ def indicator_trend(territory, code, indicator_id):
     }
 
 
-def _meeting(meeting, kind_label):
+def _meeting(meeting: Meeting, kind_label: str) -> dict:
     return {
         "date": day(meeting.date),
         "iso": meeting.date.isoformat(),
@@ -89,7 +88,7 @@ def _meeting(meeting, kind_label):
     }
 
 
-def pst_view(pst, territory, code, today=None):
+def pst_view(pst: PST | None, territory, code: str, today: dt.date | None = None) -> dict | None:
     """What the PST section shows; None when the commune has no PST file."""
     if pst is None:
         return None
@@ -130,7 +129,7 @@ def pst_view(pst, territory, code, today=None):
                 "status": a.status,
                 "status_class": STATUS_CLASS.get(a.status, ""),
                 "comment": a.comment,
-                "overdue": bool(a.due and a.due < today and a.status not in CLOSED),
+                "overdue": a.is_overdue(today),
                 "sort": a.due or dt.date.max,
             }
             for a in pst.follow_up
@@ -158,7 +157,7 @@ def pst_view(pst, territory, code, today=None):
     }
 
 
-def _timeline(pst, today, name):
+def _timeline(pst: PST, today: dt.date, name: str) -> Chart | None:
     projects = [
         {"title": p.title, "start": p.start, "end": p.end, "status": p.status}
         for p in pst.projects

@@ -1,25 +1,61 @@
 """HTML and PDF from the same portrait model and the same Jinja2 templates.
 
+Renderer.html(page) and Renderer.pdf(page, images) take one of the page dataclasses of
+reports.pages, which says which template to fill and documents every variable it reads.
+Besides those fields, a template may use Jinja's own globals and filters (range, join, ...)
+and the project's below, nothing else (tests/reports/test_template_context.py checks these
+tables against environment()):
+
+==============  ==========================================================================
+global          what it gives the template
+==============  ==========================================================================
+cell            a reports.model.Cell as HTML: its text and, when it has one, the call of its
+                note ("n.d.¹" linking to #note-1 in the annex)
+licence         the licence of the data (reports.model.LICENCE), cited on cover and annex
+format_row      a value of Territory.values (a tidy-table row) as text in the row's own
+                unit, with its published decimals and the estimate mark: "42 %", "36 % (e)"
+==============  ==========================================================================
+
+==============  ==========================================================================
+filter          what it does
+==============  ==========================================================================
+html_escape     escapes as Python's html.escape (quotes as &quot; and &#x27;, where Jinja
+                writes &#34; and &#39;): the dictionary page keeps the entities it always had
+==============  ==========================================================================
+
 The PDF renderer reads only the project's own assets: the stylesheets of
 reports/static and the images the build just drew, served from memory by a
 url_fetcher that refuses every other file or URL.
 """
 
+import html as html_module
+from dataclasses import replace
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from reports.formatting import format_row, format_value
-from reports.model import LICENCE
+from reports.formatting import format_row
+from reports.model import LICENCE, Cell
+from reports.pages import Page, page_context, template_of
+
+__all__ = [
+    "PDF_BASE",
+    "STATIC",
+    "TEMPLATES",
+    "AssetFetcher",
+    "Renderer",
+    "RefusedURL",
+    "environment",
+]
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 PDF_BASE = "file:///portrait-assets/"
 
 
-def cell(value):
+def cell(value: Cell) -> Markup:
     """A formatted value with its note call, e.g. 'n.d.¹' linking to the note."""
     text = escape(value.text)
     if value.note:
@@ -27,18 +63,25 @@ def cell(value):
     return Markup(text)
 
 
-def environment():
+def format_row_in_its_unit(row) -> str:
+    """format_row with the unit the row carries (the département table mixes units)."""
+    return format_row(row, row["unit"])
+
+
+def html_escape(value) -> Markup:
+    """html.escape's entities, marked safe so that autoescape does not escape them again."""
+    return Markup(html_module.escape(str(value)))
+
+
+def environment() -> Environment:
+    """The templates' environment, with the globals and filters of the module's table."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
         trim_blocks=False,
     )
-    env.globals.update(
-        cell=cell,
-        licence=LICENCE,
-        fmt=format_value,
-        fmt_row=lambda row: format_row(row, row["unit"]),
-    )
+    env.globals.update(cell=cell, licence=LICENCE, format_row=format_row_in_its_unit)
+    env.filters["html_escape"] = html_escape
     return env
 
 
@@ -84,10 +127,9 @@ class Renderer:
     def __setstate__(self, state):
         self.__init__()
 
-    def html(self, template, mode="html", asset_prefix="../", **context):
-        return self.env.get_template(template).render(
-            mode=mode, asset_prefix=asset_prefix, **context
-        )
+    def html(self, page: Page) -> str:
+        """The page's template filled with the page's fields (mode "html" unless the page says otherwise)."""
+        return self.env.get_template(template_of(page)).render(page_context(page))
 
     def stylesheets(self):
         if self._css is None:
@@ -100,9 +142,10 @@ class Renderer:
             ]
         return self._css
 
-    def pdf(self, template, images, **context):
+    def pdf(self, page: Page, images: dict[str, bytes]) -> bytes:
+        """The page printed: its template in mode "pdf", with `images` (file name → bytes) the only files it may read."""
         from weasyprint import HTML
 
-        source = self.html(template, mode="pdf", **context)
+        source = self.html(replace(page, mode="pdf"))
         document = HTML(string=source, base_url=PDF_BASE, url_fetcher=AssetFetcher(images))
         return document.write_pdf(stylesheets=self.stylesheets())

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from portrait import freshness
+from portrait.pipeline import records as freshness
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMUNES = ["93001", "93008"]
@@ -226,7 +226,7 @@ def test_an_up_to_date_build_says_its_warnings_again(tmp_path, data_dir, capsys,
         "--pst",
         str(pst),
     ]
-    monkeypatch.setattr(pipeline, "load_inputs", with_a_warning)
+    monkeypatch.setattr("portrait.pipeline.inputs.load_inputs", with_a_warning)
     assert main(argv) == 0
     assert (
         capsys.readouterr().err == "warning: IRIS 930010101 : 12 ménages de plus que la commune\n"
@@ -246,7 +246,8 @@ def test_loaded_inputs_come_from_the_cache_until_a_data_file_changes(
     monkeypatch.setenv("PORTRAIT_CACHE", str(tmp_path / "cache"))
     territory, shapes, departements = pipeline.load_inputs("93", data_dir)
     monkeypatch.setattr(
-        pipeline, "load_territory", lambda *_: (_ for _ in ()).throw(AssertionError("loaded again"))
+        "portrait.pipeline.inputs.load_territory",
+        lambda *_: (_ for _ in ()).throw(AssertionError("loaded again")),
     )
     again, again_shapes, again_departements = pipeline.load_inputs("93", data_dir)
     pd.testing.assert_frame_equal(again.table, territory.table)

@@ -8,16 +8,18 @@ import shutil
 import pytest
 from shapely.geometry import Point
 
-from portrait.observations import (
+from portrait.observations import skeleton
+from portrait.pst import register
+from reports.observations_view import iris_markers, observations_by_theme
+from reports.pstfiles.commune_files import PSTError
+from reports.pstfiles.observations import (
     check_observations,
     commune_observations,
     iris_communes,
     load_file,
     load_observations,
-    skeleton,
 )
-from portrait.pst import PSTError, check_directory, register
-from reports.observations_view import iris_markers, observations_by_theme
+from reports.pstfiles.pst import check_directory
 from reports.render import environment
 from tests.conftest import ROOT
 

@@ -9,10 +9,10 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from portrait.observations import check_file, commune_observations, iris_communes, load_file
 from portrait.pack import DEFAULT_AGENDA, pack_content, write_pack, write_questionnaire
-from portrait.pst import load_pst
 from reports.pst_view import pst_view
+from reports.pstfiles.observations import check_file, commune_observations, iris_communes, load_file
+from reports.pstfiles.pst import load_pst
 from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "examples" / "pst"

@@ -120,7 +120,7 @@ def test_unchanged_communes_are_skipped_and_force_rebuilds(tmp_path, data_dir):
 def test_a_scheduler_without_workers_is_a_one_line_error(tmp_path, capsys, monkeypatch):
     from distributed import LocalCluster
 
-    from portrait import cluster
+    from portrait.pipeline import cluster
 
     monkeypatch.setattr(cluster, "WAIT_FOR_WORKERS", 1)
     with LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None) as empty:
@@ -150,8 +150,7 @@ def test_workers_with_other_code_or_without_the_shared_directories_are_refused(t
     from distributed import Client, LocalCluster
 
     from geodata.errors import InputError
-    from portrait import cluster
-    from portrait.pipeline import code_fingerprint
+    from portrait.pipeline import cluster, code_fingerprint
 
     pst = tmp_path / "93001.yaml"
     pst.write_text("commune: 93001\n", encoding="utf-8")

@@ -8,7 +8,9 @@ import shutil
 import pytest
 
 from geodata.errors import InputError
-from portrait.pst import PSTError, check_directory, load_directory, load_pst, new_pst, register
+from portrait.pst import new_pst, register
+from reports.pstfiles.commune_files import PSTError
+from reports.pstfiles.pst import check_directory, load_directory, load_pst
 from tests.conftest import ROOT, write_fake_departement
 
 EXAMPLES = ROOT / "examples" / "pst"

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from geodata.errors import InputError
 from indicators.sources import load_sources
-from portrait import pst
+from portrait.pst import new_pst
+from reports.pstfiles import pst
 
 FUZZ = settings(max_examples=150, deadline=None, database=None)  # no .hypothesis folder in the tree
 TOKENS = [
@@ -91,7 +92,7 @@ def test_any_bytes_as_a_table_load_or_give_one_line(content, name):
 
 def template():
     with tempfile.TemporaryDirectory() as directory:
-        return pst.new_pst("2A001", "Commune 0", directory).read_bytes()
+        return new_pst("2A001", "Commune 0", directory).read_bytes()
 
 
 PST_TEMPLATE = template()

@@ -7,17 +7,11 @@ import matplotlib
 import pytest
 import reliability_fakes as fakes
 
-from portrait.pipeline import MANIFEST
-from portrait.pst import (
-    MAX_ACTIONS,
-    MAX_FILE_BYTES,
-    MAX_MEETINGS,
-    MAX_PROJECTS,
-    MAX_TEXT,
-    PST,
-    check_yaml,
-)
+from portrait.pipeline.records import COMMUNE_RECORD as MANIFEST
 from reports import charts
+from reports.pstfiles.fields import MAX_TEXT
+from reports.pstfiles.pst import MAX_ACTIONS, MAX_MEETINGS, MAX_PROJECTS, PST
+from reports.pstfiles.yamlreader import MAX_FILE_BYTES, check_yaml
 
 
 def build(data, out, *options):

@@ -3,20 +3,31 @@
 The context loaded by the client (territory, boundaries, PST files, a few MB) is sent
 once to every worker; each task then writes one commune's folder. Workers must therefore
 run the same code and libraries as the client, and see the output and PST directories
-at the same paths (a shared filesystem): both are checked before the first task. Files are renamed into place, so concurrent writers are safe.
+at the same paths (a shared filesystem): both are checked before the first task. Files are renamed
+into place, so concurrent writers are safe. Dask is an optional dependency, imported when used.
 """
 
+from __future__ import annotations
+
 import secrets
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geodata.errors import InputError
+from portrait.pipeline.commune import CommuneResult, build_commune
+from portrait.pipeline.inputs import Context
+from portrait.pipeline.records import code_fingerprint
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 WAIT_FOR_WORKERS = 10  # seconds
 
 
 @contextmanager
-def connect(address):
+def connect(address: str) -> Iterator[Client]:
     """A client of the scheduler at `address`, or a one-line error naming it."""
     try:
         from distributed import Client
@@ -42,7 +53,7 @@ def connect(address):
         yield client
 
 
-def describe(address):
+def describe(address: str) -> str:
     """'2 worker(s), 2 thread(s)': checked before the build loads anything, so a wrong address fails at once."""
     with connect(address) as client:
         try:
@@ -57,14 +68,13 @@ def describe(address):
         return f"{len(threads)} worker(s), {sum(threads.values())} thread(s)"
 
 
-def build_communes(address, context, codes):
+def build_communes(address: str, context: Context, codes: list[str]) -> Iterator[CommuneResult]:
     """Yield each commune's result, in the order of `codes`; closing the generator cancels the rest."""
-    from distributed.client import FutureCancelledError
+    from distributed.client import (
+        FutureCancelledError,  # an optional dependency, imported when used
+    )
     from distributed.comm.core import CommClosedError
     from distributed.scheduler import KilledWorker
-
-    from portrait.freshness import code_fingerprint
-    from portrait.pipeline import build_commune
 
     with connect(address) as client:
         _check_workers(client, context, code_fingerprint())
@@ -115,8 +125,6 @@ def _check_workers(client, context, fingerprint):
 
 def _worker_view(marker, files):
     """Run on each worker: its code fingerprint, whether it sees the marker, and the first file it cannot see."""
-    from portrait.freshness import code_fingerprint
-
     return (
         code_fingerprint(),
         Path(marker).is_file(),
