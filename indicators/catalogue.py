@@ -8,6 +8,23 @@ from geodata.errors import InputError
 from indicators.declared import read_yaml
 from indicators.sources import source_meta
 
+__all__ = [
+    "CROSSED_LABEL",
+    "DEFAULT_PATH",
+    "FORMULA_KINDS",
+    "NAME",
+    "PERCENT_UNITS",
+    "POLARITIES",
+    "UNIT_DECIMALS",
+    "Catalogue",
+    "Derivation",
+    "Formula",
+    "Indicator",
+    "Operand",
+    "load_catalogue",
+    "parse_formula",
+]
+
 DEFAULT_PATH = Path(__file__).parent / "data" / "catalogue.yaml"
 POLARITIES = {"higher_is_worse", "higher_is_better", "neutral"}
 FORMULA_KINDS = ("value", "numerator", "growth", "expression")
@@ -59,7 +76,7 @@ class Derivation:
     display: str  # the expression with "indicator (vintage)" for each operand
 
     @property
-    def variables(self):
+    def variables(self) -> tuple[str, ...]:
         """The operand names, so compute.evaluate runs a derivation like a formula."""
         return tuple(o.name for o in self.operands)
 
@@ -83,22 +100,22 @@ class Indicator:
     listed: bool = True
 
     @property
-    def is_rate(self):
+    def is_rate(self) -> bool:
         return self.unit in PERCENT_UNITS
 
     @property
-    def vintages(self):
+    def vintages(self) -> tuple[int, ...]:
         return tuple(sorted({f.vintage for f in self.formulas + self.derivations}, reverse=True))
 
     @property
-    def sources(self):
+    def sources(self) -> tuple[str, ...]:
         return tuple(
             dict.fromkeys(
                 [f.source for f in self.formulas] + [s for d in self.derivations for s in d.sources]
             )
         )
 
-    def formula(self, vintage):
+    def formula(self, vintage: int) -> Formula | None:
         return next((f for f in self.formulas if f.vintage == vintage), None)
 
 
@@ -122,11 +139,11 @@ class Catalogue:
         figure draws (`listed: false`)."""
         return [i for i in self if i.theme == theme and i.listed]
 
-    def crossed(self):
+    def crossed(self) -> list[Indicator]:
         """The crossed indicators, in declaration order, whatever their theme."""
         return [i for i in self if i.crossed]
 
-    def add(self, entry):
+    def add(self, entry: dict) -> Indicator:
         """Declare one more indicator (a dict shaped like a catalogue.yaml entry)."""
         indicator = _indicator(entry, self, self.path or "<catalogue>")
         self.indicators[indicator.id] = indicator
@@ -306,7 +323,7 @@ def _indicator(raw, catalogue, path):
     )
 
 
-def load_catalogue(path=None):
+def load_catalogue(path: str | Path | None = None) -> Catalogue:
     path = Path(path) if path else DEFAULT_PATH
     raw = read_yaml(path, "catalogue")
     if not isinstance(raw, dict) or "indicators" not in raw or "themes" not in raw:

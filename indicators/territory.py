@@ -6,10 +6,13 @@ communes, the département / région / France references and the gap to the
 département. This is the library entry point a notebook calls.
 """
 
+from __future__ import annotations
+
 import difflib
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,6 +29,26 @@ from indicators.compute import ESTIMATED, Territories, formula_values
 from indicators.derived import derived_rows
 from indicators.harmonise import communes_of
 from indicators.sources import source_meta
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import geopandas as gpd
+
+    from geodata.cog import Merger
+
+__all__ = [
+    "COLUMNS",
+    "LEVELS",
+    "Territory",
+    "earlier_references",
+    "find_commune",
+    "fold",
+    "formula_records",
+    "load_territory",
+    "shown_value",
+    "with_ranks",
+]
 
 LEVELS = ("commune", "departement", "region", "france")
 COLUMNS = [
@@ -75,23 +98,23 @@ class Territory:
     warnings: list = field(default_factory=list)
     fingerprint: str = ""
 
-    def commune(self, query):
+    def commune(self, query: str) -> str:
         """Commune code from a code or a name (case and accents ignored)."""
         return find_commune(self.communes, query, self.dept)
 
-    def values(self, code, vintage="latest"):
+    def values(self, code: str, vintage: str | None = "latest") -> pd.DataFrame:
         rows = self.rows_of(code)
         if vintage == "latest":
             rows = rows.sort_values("vintage", ascending=False).drop_duplicates("indicator")
         return rows.set_index("indicator")
 
-    def value(self, code, indicator, vintage=None):
+    def value(self, code: str, indicator: str, vintage: int | None = None) -> pd.Series | None:
         rows = self.table[(self.table["code"] == code) & (self.table["indicator"] == indicator)]
         if vintage is not None:
             rows = rows[rows["vintage"] == vintage]
         return rows.sort_values("vintage").iloc[-1] if len(rows) else None
 
-    def trimmed(self):
+    def trimmed(self) -> Territory:
         """The same territory with source tables cut to its own communes and IRIS.
 
         Values for the région and France are already in the table; rendering needs only
@@ -119,11 +142,11 @@ class Territory:
         out.fingerprint = self.fingerprint
         return out
 
-    def rows_of(self, code):
+    def rows_of(self, code: str) -> pd.DataFrame:
         """The table's rows of one territory, indexed once for the many lookups of a portrait."""
         return self._index("code").get(code, self.table.iloc[:0])
 
-    def rows_for(self, indicator):
+    def rows_for(self, indicator: str) -> pd.DataFrame:
         """The table's rows of one indicator."""
         return self._index("indicator").get(indicator, self.table.iloc[:0])
 
@@ -142,7 +165,7 @@ class Territory:
             self.__dict__[key] = {k: rows for k, rows in self.table.groupby(column, sort=False)}
         return self.__dict__[key]
 
-    def iris_shapes(self):
+    def iris_shapes(self) -> gpd.GeoDataFrame | None:
         """IRIS polygons of the département (WGS84), or None; loaded once."""
         if "_iris_shapes" not in self.__dict__:
             shapes = boundaries.load_iris(self.data_dir, self.dept)
@@ -152,17 +175,17 @@ class Territory:
             self.__dict__["_iris_shapes"] = shapes
         return self.__dict__["_iris_shapes"]
 
-    def name_of(self, code):
+    def name_of(self, code: str) -> str:
         return self.communes.set_index("code")["name"].get(code, code)
 
 
-def fold(text):
+def fold(text: object) -> str:
     """Lower case without accents, hyphens or apostrophes, for name matching."""
     text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
     return " ".join(text.lower().replace("-", " ").replace("'", " ").replace("’", " ").split())
 
 
-def find_commune(communes, query, dept):
+def find_commune(communes: pd.DataFrame, query: str, dept: str) -> str:
     query = str(query).strip()
     codes = set(communes["code"])
     if query in codes:
@@ -227,7 +250,7 @@ def _commune_list(data_dir, dept, tables, events, warnings):
     return pd.DataFrame({"code": sorted(codes), "name": [names[c] for c in sorted(codes)]})
 
 
-def formula_records(catalogue, territories):
+def formula_records(catalogue: Catalogue, territories: Territories) -> pd.DataFrame:
     """Tidy records of every source formula of the catalogue over `territories`."""
     records = []
     for indicator in catalogue:
@@ -255,7 +278,7 @@ def _tidy(catalogue, territories, names):
     return frame
 
 
-def shown_value(frame):
+def shown_value(frame: pd.DataFrame) -> pd.Series:
     """Each value rounded to the decimals it is printed with: what ranks and ties are decided on.
 
     A value has the decimals its source publishes (a whole-number rate has none), never more than
@@ -303,7 +326,7 @@ def with_ranks(frame: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     return _changes(frame.sort_values(["code", "indicator", "vintage"]), is_rate)
 
 
-def earlier_references(rows, vintage):
+def earlier_references(rows: pd.DataFrame, vintage: int) -> list[int]:
     """The earlier vintages to show beside `vintage` so that no published reference is hidden: for each
     reference level without a value at `vintage`, the latest earlier vintage where it has one (newest first).
 
@@ -339,7 +362,12 @@ def _boundary_stamp(data_dir):
     )
 
 
-def load_territory(dept, data_dir=None, catalogue=None, events=None):
+def load_territory(
+    dept: str,
+    data_dir: str | Path | None = None,
+    catalogue: Catalogue | str | Path | None = None,
+    events: Sequence[Merger] | None = None,
+) -> Territory:
     """Every indicator of the catalogue for département `dept` and its communes.
 
     `catalogue` is a Catalogue or a path to a catalogue YAML (default: the shipped one);

@@ -1,11 +1,19 @@
 """The `portrait` command: a thin layer over the library, one sub-command per job."""
 
+from __future__ import annotations
+
 import argparse
 import importlib
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from geodata.errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["COMMAND_MODULES", "FORMATS", "build_parser", "cmd_indicators", "main"]
 
 FORMATS = ("table", "csv", "json")
 # Each registers its sub-commands; imported by name so that `portrait --help` loads no pandas.
@@ -27,7 +35,7 @@ def _add_data(parser):
     )
 
 
-def cmd_indicators(args):
+def cmd_indicators(args: argparse.Namespace) -> int:
     from indicators import load_territory
 
     territory = load_territory(args.dept, args.data)
@@ -83,7 +91,7 @@ def _print_table(table, territory, out):
             print(f"  {row.name or row.code:<28.28} {row.vintage}  {value}{rank}", file=out)
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="portrait", description="Portraits de ville of a French département."
     )
@@ -189,7 +197,7 @@ def _build(args):
     return 0
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

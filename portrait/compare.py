@@ -1,12 +1,17 @@
 """`portrait compare A B`: two communes or groups side by side, as a page and a PDF."""
 
+from __future__ import annotations
+
 import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from geodata.errors import InputError
 from geodata.files import write_atomic
 from portrait.files import prepare_directory
+
+__all__ = ["compare_territories", "register"]
 
 
 def _resolve(territory, groups, query):
@@ -97,7 +102,8 @@ def compare_territories(
     return written
 
 
-def register(subparsers):
+# `subparsers` is Any: add_subparsers() returns argparse._SubParsersAction, a private class.
+def register(subparsers: Any) -> None:
     p = subparsers.add_parser("compare", help="two communes or groups side by side (page and PDF)")
     p.add_argument("a", metavar="A", help="commune (code or name) or group (code or name)")
     p.add_argument("b", metavar="B")

@@ -4,15 +4,23 @@ Like every command module, it imports its heavy dependencies inside the command:
 imports every command module and must stay light.
 """
 
+from __future__ import annotations
+
 import os
 import sys
+from typing import TYPE_CHECKING, Any
 
 from portrait.dictionary import add_catalogue_option
+
+if TYPE_CHECKING:
+    import argparse
+
+__all__ = ["DEST_HELP", "cmd_fetch", "cmd_info", "register"]
 
 DEST_HELP = "destination directory (default: $PORTRAIT_DATA, else ./data)"
 
 
-def cmd_fetch(args):
+def cmd_fetch(args: argparse.Namespace) -> int:
     from portrait.fetch import fetch
 
     dest = args.dest or os.environ.get("PORTRAIT_DATA") or "data"
@@ -22,14 +30,15 @@ def cmd_fetch(args):
     return 0
 
 
-def cmd_info(args):
+def cmd_info(args: argparse.Namespace) -> int:
     from portrait.inventory import inventory, render
 
     sys.stdout.write(render(inventory(args.data, args.catalogue)))
     return 0
 
 
-def register(subparsers):
+# `subparsers` is Any: add_subparsers() returns argparse._SubParsersAction, a private class.
+def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add `data fetch` and `data info` to the `portrait` command's sub-commands."""
     parser = subparsers.add_parser(
         "data", help="fetch the publishers' files; list what a data directory holds"

@@ -14,12 +14,31 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from geodata.errors import InputError
 
 if TYPE_CHECKING:
+    import argparse
+
+    from indicators.catalogue import Catalogue
     from reports.render import Renderer
+
+__all__ = [
+    "FIELDS",
+    "FORMATS",
+    "POLARITY_LABELS",
+    "RENDERERS",
+    "Entry",
+    "add_catalogue_option",
+    "cmd_catalogue",
+    "dictionary",
+    "entries",
+    "register",
+    "to_csv",
+    "to_html",
+    "to_markdown",
+]
 
 FORMATS = ("md", "html", "csv")
 POLARITY_LABELS = {
@@ -58,13 +77,13 @@ class Entry:
     aggregation: str
     licence: str
 
-    def formula_lines(self):
+    def formula_lines(self) -> list[str]:
         return [
             f"{vintage} : {text} ({source})" if source else f"{vintage} : {text}"
             for vintage, text, source in self.formulas
         ]
 
-    def text(self, name):
+    def text(self, name: str) -> str:
         """A field as one line of text (lists joined with ' ; ')."""
         value = self.formula_lines() if name == "formulas" else getattr(self, name)
         return " ; ".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
@@ -105,7 +124,7 @@ def _formulas(indicator, catalogue):
     return rows, tuple(dict.fromkeys(family for _, _, families in rows for family in families))
 
 
-def entries(catalogue):
+def entries(catalogue: Catalogue) -> list[Entry]:
     """Every indicator the catalogue iterates over, in theme order then declaration order."""
     themes = getattr(catalogue, "themes", {}) or {}
     items = []
@@ -160,7 +179,7 @@ def _md_code(text):
     return f"{fence}{text}{fence}" if fence == "`" else f"{fence} {text} {fence}"
 
 
-def to_markdown(items):
+def to_markdown(items: list[Entry]) -> str:
     lines = [
         "# Dictionnaire des indicateurs",
         "",
@@ -205,7 +224,7 @@ def to_html(items: list[Entry], renderer: Renderer | None = None) -> str:
 # ---------------------------------------------------------------- CSV
 
 
-def to_csv(items):
+def to_csv(items: list[Entry]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FIELDS)
@@ -217,7 +236,7 @@ def to_csv(items):
 RENDERERS = {"md": to_markdown, "html": to_html, "csv": to_csv}
 
 
-def dictionary(catalogue, fmt: str = "md") -> str:
+def dictionary(catalogue: Catalogue, fmt: str = "md") -> str:
     """The dictionary of `catalogue` as text in `fmt` (md, html or csv)."""
     if fmt not in RENDERERS:
         raise InputError(None, f"unknown format '{fmt}' (choose among {', '.join(FORMATS)})")
@@ -227,7 +246,7 @@ def dictionary(catalogue, fmt: str = "md") -> str:
 # ---------------------------------------------------------------- command line
 
 
-def cmd_catalogue(args):
+def cmd_catalogue(args: argparse.Namespace) -> int:
     from geodata.files import write_atomic
     from indicators.catalogue import load_catalogue
 
@@ -248,7 +267,7 @@ def cmd_catalogue(args):
     return 0
 
 
-def add_catalogue_option(parser):
+def add_catalogue_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--catalogue",
         metavar="FILE",
@@ -256,7 +275,8 @@ def add_catalogue_option(parser):
     )
 
 
-def register(subparsers):
+# `subparsers` is Any: add_subparsers() returns argparse._SubParsersAction, a private class.
+def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add `catalogue` to the `portrait` command's sub-commands."""
     p = subparsers.add_parser(
         "catalogue", help="print the indicator dictionary (Markdown, HTML page or CSV)"

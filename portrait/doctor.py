@@ -8,6 +8,8 @@ Like every command module, it imports its heavy dependencies inside the command:
 imports every command module and must stay light.
 """
 
+from __future__ import annotations
+
 import ctypes.util
 import os
 import shutil
@@ -16,8 +18,34 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from geodata.errors import InputError
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Iterable, Sequence
+
+    from portrait.inventory import Inventory
+
+__all__ = [
+    "FRENCH_GLYPHS",
+    "LIBRARIES",
+    "PREFERRED_FONT",
+    "Check",
+    "cmd_doctor",
+    "data",
+    "environment",
+    "fonts",
+    "program",
+    "python_version",
+    "register",
+    "report",
+    "shared_libraries",
+    "unavailable_indicators",
+    "weasyprint",
+    "write_access",
+]
 
 FRENCH_GLYPHS = ":charset=e9 153 20ac"  # é, œ, €
 PREFERRED_FONT = "DejaVu Sans"  # the stylesheets' first choice
@@ -37,14 +65,14 @@ class Check:
     required: bool = True
 
 
-def python_version():
+def python_version() -> Check:
     version = ".".join(map(str, sys.version_info[:3]))
     return Check(
         "Python ≥ 3.10", sys.version_info >= (3, 10), version, "install Python 3.10 or later"
     )
 
 
-def shared_libraries():
+def shared_libraries() -> list[Check]:
     """weasyprint loads pango and harfbuzz-subset at run time: a missing one fails only when a PDF is made."""
     checks = []
     for library, package in LIBRARIES:
@@ -60,7 +88,7 @@ def shared_libraries():
     return checks
 
 
-def weasyprint():
+def weasyprint() -> Check:
     """Import weasyprint and render a one-line PDF with accents: the whole PDF chain, in about a second."""
     try:
         import weasyprint as wp
@@ -84,7 +112,7 @@ def weasyprint():
     )
 
 
-def fonts():
+def fonts() -> Check:
     fix = "apt-get install fontconfig fonts-dejavu-core"
     if shutil.which("fc-list") is None:
         return Check("fonts with é, œ, €", False, "fc-list not found", fix)
@@ -102,7 +130,7 @@ def fonts():
     return Check("fonts with é, œ, €", PREFERRED_FONT in families, found, fix)
 
 
-def write_access(directory):
+def write_access(directory: str | Path) -> Check:
     """A real write, since root passes os.access: the directory, or the parent that would hold it."""
     target = Path(directory).resolve()
     existing = next(p for p in (target, *target.parents) if p.exists())
@@ -121,7 +149,7 @@ def write_access(directory):
     )
 
 
-def program(name, candidates, purpose, fix):
+def program(name: str, candidates: Sequence[str], purpose: str, fix: str) -> Check:
     found = next((shutil.which(c) for c in candidates if shutil.which(c)), None)
     return Check(
         f"{name} (optional: {purpose})",
@@ -132,7 +160,7 @@ def program(name, candidates, purpose, fix):
     )
 
 
-def environment(out):
+def environment(out: str | Path) -> list[Check]:
     return [
         python_version(),
         weasyprint(),
@@ -151,7 +179,7 @@ def environment(out):
     ]
 
 
-def data(data_dir):
+def data(data_dir: str | Path | None) -> tuple[list[Check], Inventory | None]:
     """Checks of the data directory, and its inventory (None when it cannot be read)."""
     from portrait.inventory import BOUNDARIES, inventory
 
@@ -189,7 +217,7 @@ def data(data_dir):
     ], inv
 
 
-def unavailable_indicators(inv):
+def unavailable_indicators(inv: Inventory) -> Check:
     """Indicators no file feeds, grouped by the source file that would feed them."""
     from indicators.sources import source_meta
 
@@ -214,7 +242,7 @@ def unavailable_indicators(inv):
     )
 
 
-def report(checks):
+def report(checks: Iterable[Check]) -> list[str]:
     """The lines of the checks, failed ones followed by what to do."""
     lines = []
     for check in checks:
@@ -225,7 +253,7 @@ def report(checks):
     return lines
 
 
-def cmd_doctor(args):
+def cmd_doctor(args: argparse.Namespace) -> int:
     from portrait.inventory import render
 
     checks = environment(args.out)
@@ -243,7 +271,8 @@ def cmd_doctor(args):
     return 1 if failed else 0
 
 
-def register(subparsers):
+# `subparsers` is Any: add_subparsers() returns argparse._SubParsersAction, a private class.
+def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add `doctor` to the `portrait` command's sub-commands."""
     parser = subparsers.add_parser(
         "doctor",

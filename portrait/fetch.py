@@ -6,6 +6,8 @@ unpacked, and every file is renamed into place only once complete, so an
 interrupted or corrupted transfer never leaves a file a reader would take for data.
 """
 
+from __future__ import annotations
+
 import csv
 import http.client
 import os
@@ -18,6 +20,7 @@ import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import yaml
@@ -28,6 +31,22 @@ from geodata.errors import InputError
 from geodata.files import atomic_file, file_digest
 from geodata.yamlfile import load_yaml
 from indicators.readers import sniff_separator
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = [
+    "ARCHIVES",
+    "CHUNK",
+    "DEFAULT_DOWNLOADS",
+    "NETWORK_ERRORS",
+    "TIMEOUT",
+    "USER_AGENT",
+    "Download",
+    "fetch",
+    "fetch_one",
+    "load_downloads",
+]
 
 DEFAULT_DOWNLOADS = Path(__file__).parent / "data" / "downloads.yaml"
 ARCHIVES = ("zip", "plain")
@@ -57,7 +76,7 @@ class Download:
     filter_files: tuple = ()
 
     @property
-    def name(self):
+    def name(self) -> str:
         """The publisher's file name: the last segment of the URL, also looked up in a mirror."""
         return PurePosixPath(urlparse(self.url).path).name
 
@@ -113,7 +132,7 @@ def _entry(raw, n, path):
     )
 
 
-def load_downloads(path=None):
+def load_downloads(path: str | Path | None = None) -> list[Download]:
     """The entries of a downloads file (default: portrait/data/downloads.yaml), checked."""
     path = Path(path) if path else DEFAULT_DOWNLOADS
     try:
@@ -321,7 +340,14 @@ def _complete(entry, folder):
     return all((folder / name).is_file() for name in entry.files)
 
 
-def fetch_one(entry, dest, mirror=None, dept=None, log=print, timeout=TIMEOUT):
+def fetch_one(
+    entry: Download,
+    dest: str | Path,
+    mirror: str | Path | None = None,
+    dept: str | None = None,
+    log: Callable[[str], None] = print,
+    timeout: float = TIMEOUT,
+) -> list[Path]:
     """Download, check and install one entry; returns the paths of its files."""
     dest = Path(dest)
     folder = dest / entry.id
@@ -363,7 +389,14 @@ def fetch_one(entry, dest, mirror=None, dept=None, log=print, timeout=TIMEOUT):
     return targets
 
 
-def fetch(downloads=None, dest="data", mirror=None, dept=None, log=print, timeout=TIMEOUT):
+def fetch(
+    downloads: str | Path | None = None,
+    dest: str | Path = "data",
+    mirror: str | Path | None = None,
+    dept: str | None = None,
+    log: Callable[[str], None] = print,
+    timeout: float = TIMEOUT,
+) -> list[Path]:
     """Fetch every entry of a downloads file into `dest`; returns the paths written.
 
     `mirror` replaces each publisher's address by a local directory or another base URL

@@ -8,10 +8,13 @@ only counts when the formula's variables carry its year (P16_POP in the 2022
 comparateur), never for undated variables such as MED or pop_tot.
 """
 
+from __future__ import annotations
+
 import re
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,6 +22,20 @@ from geodata import boundaries
 from geodata.datadir import find_data_dir
 from indicators import readers, sources
 from indicators.catalogue import load_catalogue
+
+if TYPE_CHECKING:
+    from indicators.catalogue import Catalogue
+
+__all__ = [
+    "BOUNDARIES",
+    "BOUNDARY_LICENCE",
+    "BOUNDARY_TITLE",
+    "LEVEL_LABELS",
+    "DataFile",
+    "Inventory",
+    "inventory",
+    "render",
+]
 
 BOUNDARIES = "contours"
 BOUNDARY_TITLE = (
@@ -55,7 +72,7 @@ class Inventory:
     catalogue: object = field(repr=False, default=None)
 
     @property
-    def unavailable(self):
+    def unavailable(self) -> list[str]:
         """Indicators that no file feeds at all, in catalogue order."""
         return [i for i, vintages in self.available.items() if not vintages]
 
@@ -194,7 +211,9 @@ def _derivations(indicator, catalogue):
     )
 
 
-def inventory(data_dir=None, catalogue=None):
+def inventory(
+    data_dir: str | Path | None = None, catalogue: Catalogue | str | Path | None = None
+) -> Inventory:
     """What `data_dir` holds (default: the usual data directory) against `catalogue`."""
     data_dir = find_data_dir(data_dir)
     if catalogue is None or isinstance(catalogue, (str, Path)):
@@ -232,7 +251,7 @@ def _table_lines(rows, headers):
     return [line(headers), line(["-" * w for w in widths]), *map(line, rows)]
 
 
-def render(inv):
+def render(inv: Inventory) -> str:
     """The inventory as French-labelled text tables."""
     meta = sources.source_meta()
     counts = {key: len({i for i, _ in fed}) for key, fed in inv.feeds.items()}

@@ -7,10 +7,12 @@ actions first, what the actors said since the last meeting, and a minutes page w
 go back into the PST file (docs/pst.md). The PDF is for the room, the DOCX for the secretary.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from geodata.errors import InputError
 from geodata.files import write_atomic
@@ -18,8 +20,32 @@ from portrait.files import default_pst_directory, prepare_directory
 from reports.pages import PackPage, QuestionnairePage
 
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+
     from indicators.territory import Territory
+    from reports.pstfiles.observations import Observation
+    from reports.pstfiles.pst import PST, Meeting
     from reports.render import Renderer
+
+__all__ = [
+    "DECISION_ROWS",
+    "DEFAULT_AGENDA",
+    "MEETINGS",
+    "MINUTES_LINES",
+    "QUESTIONS",
+    "cmd_pack",
+    "cmd_questionnaire",
+    "next_meeting",
+    "pack_content",
+    "pack_name",
+    "previous_meeting",
+    "questionnaire_content",
+    "register",
+    "render_docx",
+    "write_pack",
+    "write_questionnaire",
+]
 
 MEETINGS = {"conference": "Conférence sociale locale", "concertation": "Concertation locale"}
 DEFAULT_AGENDA = {
@@ -58,12 +84,12 @@ def _meetings(pst):
     )
 
 
-def next_meeting(pst, kind, on):
+def next_meeting(pst: PST | None, kind: str, on: dt.date) -> Meeting | None:
     """The first meeting of that kind on or after `on` in the PST file, or None."""
     return next((m for m in _meetings(pst) if m.kind == kind and m.date >= on), None)
 
 
-def previous_meeting(pst, before):
+def previous_meeting(pst: PST | None, before: dt.date) -> Meeting | None:
     """The last meeting of any kind strictly before `before`: observations are new since then."""
     earlier = [m for m in _meetings(pst) if m.date < before]
     return earlier[-1] if earlier else None
@@ -83,7 +109,15 @@ def _observation_themes(observations, territory, code):
     return [(territory.catalogue.themes[t], view) for t, view in by_theme.items() if view["count"]]
 
 
-def pack_content(territory, code, meeting, on=None, pst=None, observations=None, example=False):
+def pack_content(
+    territory: Territory,
+    code: str,
+    meeting: str,
+    on: dt.date | None = None,
+    pst: PST | None = None,
+    observations: Sequence[Observation] | None = None,
+    example: bool = False,
+) -> dict:
     """Everything a meeting pack shows, as data, for the PDF and the DOCX alike.
 
     `meeting` is conference or concertation; `on` the edition date (default today): the pack is for
@@ -137,7 +171,7 @@ def pack_content(territory, code, meeting, on=None, pst=None, observations=None,
     }
 
 
-def pack_name(content, suffix):
+def pack_name(content: dict, suffix: str) -> str:
     return (
         f"pack-{content['code']}-{content['meeting']['kind']}-{content['meeting']['iso']}.{suffix}"
     )
@@ -239,7 +273,7 @@ def _docx_minutes(document, content):
     )
 
 
-def render_docx(content):
+def render_docx(content: dict) -> bytes:
     """The pack as a Word document the secretary completes during the meeting."""
     document = _docx()
     meeting = content["meeting"]
@@ -327,15 +361,15 @@ def _renderer(renderer):
 
 
 def write_pack(
-    territory: "Territory",
+    territory: Territory,
     code: str,
     meeting: str,
     out: str | Path = ".",
     on: dt.date | None = None,
-    pst=None,
-    observations=None,
+    pst: PST | None = None,
+    observations: Sequence[Observation] | None = None,
     example: bool = False,
-    renderer: "Renderer | None" = None,
+    renderer: Renderer | None = None,
 ) -> tuple[Path, Path]:
     """Write `<out>/pack-<code>-<meeting>-<date>.pdf` and `.docx` (the date of the meeting); returns both paths."""
     content = pack_content(territory, code, meeting, on, pst, observations, example)
@@ -347,7 +381,13 @@ def write_pack(
     return paths
 
 
-def questionnaire_content(territory, code, on=None, pst=None, example=False):
+def questionnaire_content(
+    territory: Territory,
+    code: str,
+    on: dt.date | None = None,
+    pst: PST | None = None,
+    example: bool = False,
+) -> dict:
     """One page per theme: its 2-3 headline figures for the commune, questions, boxes to write in."""
     from reports.observations_view import KINDS, theme_figures
     from reports.pst_view import day
@@ -374,12 +414,12 @@ def questionnaire_content(territory, code, on=None, pst=None, example=False):
 
 
 def write_questionnaire(
-    territory: "Territory",
+    territory: Territory,
     code: str,
     out: str | Path = ".",
     on: dt.date | None = None,
-    pst=None,
-    renderer: "Renderer | None" = None,
+    pst: PST | None = None,
+    renderer: Renderer | None = None,
 ) -> tuple[Path, Path]:
     """Write `<out>/questionnaire-<code>-<date>.pdf` and the matching observations skeleton
     `<out>/observations-<code>-<date>.yaml`; returns both paths."""
@@ -437,7 +477,7 @@ def _inputs(args):
     return territory, code, plan, gathered
 
 
-def cmd_pack(args):
+def cmd_pack(args: argparse.Namespace) -> int:
     territory, code, plan, gathered = _inputs(args)
     pdf, docx = write_pack(
         territory,
@@ -453,7 +493,7 @@ def cmd_pack(args):
     return 0
 
 
-def cmd_questionnaire(args):
+def cmd_questionnaire(args: argparse.Namespace) -> int:
     territory, code, plan, _ = _inputs(args)
     pdf, skeleton = write_questionnaire(territory, code, args.out, _date(args.date), plan)
     print(
@@ -490,7 +530,8 @@ def _common(parser):
     )
 
 
-def register(subparsers):
+# `subparsers` is Any: add_subparsers() returns argparse._SubParsersAction, a private class.
+def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add `pack` (meeting pack, PDF and DOCX) and `questionnaire` (observation questionnaire) to `portrait`."""
     p = subparsers.add_parser(
         "pack", help="meeting pack of a commune's PST: PDF for the room, DOCX for the minutes"

@@ -4,11 +4,14 @@ The files, their schema and their checks are reports.pstfiles (the renderers tak
 this module only parses the arguments, writes the template and prints.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from geodata.errors import InputError
 from geodata.files import write_atomic
@@ -18,6 +21,9 @@ from reports.pstfiles.fields import COMMUNE_CODE, MAX_LABEL
 from reports.pstfiles.observations import iris_communes
 from reports.pstfiles.pst import check_directory
 from reports.pstfiles.yamlreader import show_value
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["TEMPLATE", "cmd_check", "cmd_new", "new_pst", "register"]
 
@@ -71,7 +77,7 @@ def new_pst(code: str, name: str | None = None, directory: str | Path = DEFAULT_
 # ---------------------------------------------------------------- command line
 
 
-def cmd_check(args):
+def cmd_check(args: argparse.Namespace) -> int:
     directory = Path(args.pst) if args.pst else default_pst_directory(args.data)
     known = known_iris = None
     if args.dept:
@@ -88,14 +94,15 @@ def cmd_check(args):
     return 0
 
 
-def cmd_new(args):
+def cmd_new(args: argparse.Namespace) -> int:
     directory = Path(args.pst) if args.pst else default_pst_directory(args.data)
     target = new_pst(args.commune, args.name, directory)
     print(f"{target} créé : complétez-le, puis vérifiez-le avec `portrait pst check`")
     return 0
 
 
-def register(subparsers):
+# `subparsers` is Any: add_subparsers() returns argparse._SubParsersAction, a private class.
+def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add `pst check` and `pst new` to the `portrait` command's sub-commands."""
     parser = subparsers.add_parser(
         "pst", help="projets sociaux de territoire: check the files, start one from the template"

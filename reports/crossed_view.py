@@ -13,6 +13,8 @@ from indicators.typology import typology
 from reports.formatting import format_number, format_rank, format_row, format_value, is_missing
 from reports.model import Chart
 
+__all__ = ["MIN_COMMUNES", "TYPE_COLOURS", "CrossedAnalysis"]
+
 TYPE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
 
 
@@ -47,7 +49,7 @@ class CrossedAnalysis:
         unit = self.territory.catalogue[ref.indicator].unit
         return format_row(rows.iloc[0], unit) if len(rows) else format_value(value, unit)
 
-    def contributions_chart(self, code):
+    def contributions_chart(self, code: str) -> Chart | None:
         row = self.fragility.loc[code]
         if is_missing(row["score"]):
             return None
@@ -76,7 +78,7 @@ class CrossedAnalysis:
             {"labels": [label for label, _ in items], "values": [float(v) for _, v in items]},
         )
 
-    def quadrant_chart(self, pair_id, code=None):
+    def quadrant_chart(self, pair_id: str, code: str | None = None) -> Chart | None:
         q = self.quadrants[pair_id]
         if q.points.empty:
             return None
@@ -127,7 +129,7 @@ class CrossedAnalysis:
             },
         )
 
-    def commune_view(self, code):
+    def commune_view(self, code: str) -> dict:
         """What a commune's portrait shows in its "Indicateurs croisés" section."""
         territory = self.territory
         row = self.fragility.loc[code] if code in self.fragility.index else None
@@ -172,7 +174,7 @@ class CrossedAnalysis:
             ],
         }
 
-    def synthesis(self):
+    def synthesis(self) -> dict:
         """The département's synthesis: types, fragility ranking, quadrants."""
         territory = self.territory
         ranked = self.fragility.dropna(subset=["score"]).sort_values("score", ascending=False)

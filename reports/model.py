@@ -5,11 +5,13 @@ back to the sources. Every figure reads its numbers from the catalogue's indicat
 (catalogue.yaml, iris.yaml); which figures each part shows is declared in figures.yaml.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,6 +36,33 @@ from reports.formatting import (
     shown_decimals,
 )
 from reports.phrases import Facts, headline, indicator_sentence, notability, phrase_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from reports.phrases import Sentence
+
+__all__ = [
+    "COUNT_UNITS",
+    "ESTIMATE_NOTE",
+    "LEVELS",
+    "LICENCE",
+    "MAP_INDICATORS",
+    "MAX_FINDINGS",
+    "PART_FIGURES",
+    "Cell",
+    "Chart",
+    "Notes",
+    "Portrait",
+    "Row",
+    "Section",
+    "build_portrait",
+    "build_rows",
+    "map_chart",
+    "members_table",
+    "rank_text",
+    "slugify",
+]
 
 LICENCE = "Licence Ouverte / Open Licence, INSEE / IGN"
 MAP_INDICATORS = [
@@ -115,7 +144,7 @@ class Section:
     charts: list = field(default_factory=list)
 
     @property
-    def columns(self):
+    def columns(self) -> list[str]:
         """Reference columns with at least one value; the others are said once under the table."""
         return [
             level
@@ -124,7 +153,7 @@ class Section:
         ]
 
     @property
-    def empty_columns(self):
+    def empty_columns(self) -> list[str]:
         return [level for level in ("region", "france") if level not in self.columns]
 
 
@@ -150,15 +179,15 @@ class Portrait:
     extra: dict = field(default_factory=dict)
 
     @property
-    def title(self):
+    def title(self) -> str:
         return "Portrait de territoire" if self.kind == "groupe" else "Portrait de ville"
 
     @property
-    def peers(self):
+    def peers(self) -> str:
         return "territoires du département" if self.kind == "groupe" else "communes du département"
 
     @property
-    def folder(self):
+    def folder(self) -> str:
         """The portrait's folder, a single name: a code that could name a path elsewhere is refused."""
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_]*", self.code):
             raise InputError(
@@ -168,7 +197,7 @@ class Portrait:
         return f"{self.code}-{self.slug}"
 
     @property
-    def sentences(self):
+    def sentences(self) -> list[Sentence]:
         out = [s.headline for s in self.sections if s.headline]
         for section in self.sections:
             out.extend(section.sentences)
@@ -192,10 +221,19 @@ class Notes:
     def __init__(self):
         self.numbers = {}
 
-    def number(self, text):
+    def number(self, text: str) -> int:
         return self.numbers.setdefault(text, len(self.numbers) + 1)
 
-    def cell(self, value, unit, reason, note="", old=None, decimals=None, estimate=False):
+    def cell(
+        self,
+        value: float | None,
+        unit: str,
+        reason: str | None,
+        note: str = "",
+        old: float | None = None,
+        decimals: float | None = None,
+        estimate: bool = False,
+    ) -> Cell:
         if is_missing(value):
             text = reason or "valeur manquante"
             if note and not is_missing(old):
@@ -208,7 +246,7 @@ class Notes:
             return Cell(text + ESTIMATE_MARK, self.number(ESTIMATE_NOTE), value)
         return Cell(text, self.number(note) if note else None, value)
 
-    def reference(self, ref, unit, own_source):
+    def reference(self, ref: pd.Series | None, unit: str, own_source: str) -> Cell:
         """A reference territory's cell; a published value read elsewhere than the commune's source cites it."""
         if ref is None:
             return Cell(MISSING, self.number("territoire absent des sources"))
@@ -223,7 +261,7 @@ class Notes:
             cell.note = self.number(f"{ref['name']} : {ref['source']}")
         return cell
 
-    def items(self):
+    def items(self) -> list[tuple[int, str]]:
         return [(n, text) for text, n in self.numbers.items()]
 
 
@@ -765,7 +803,7 @@ def _iris_map(part, spec):
 class _PartFigure:
     """How the model makes one kind of a part's figures, and the keys of figures.yaml it needs."""
 
-    build: Callable[[_Part, FigureSpec], "Chart | None"]
+    build: Callable[[_Part, FigureSpec], Chart | None]
     needs: tuple[str, ...] = ()
 
 

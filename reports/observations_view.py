@@ -5,11 +5,29 @@ Takes the Observation of reports.pstfiles.observations, the schema the files are
 Only `shown` is ever printed: the summary of an observation that may not be quoted, never its words.
 """
 
+from __future__ import annotations
+
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from reports.phrases import phrase_table
 from reports.pst_view import day, indicator_trend
 from reports.pstfiles.observations import Observation
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from indicators.territory import Territory
+
+__all__ = [
+    "KINDS",
+    "MAX_FIGURES",
+    "iris_markers",
+    "iris_names",
+    "observations_by_theme",
+    "place_label",
+    "theme_figures",
+]
 
 # Source kinds in reading order, with the heading of their group.
 KINDS = {
@@ -27,7 +45,7 @@ def _words(text):
     return " ".join(str(text).split())
 
 
-def iris_names(shapes):
+def iris_names(shapes: gpd.GeoDataFrame | None) -> dict[str, str]:
     """{IRIS code: name} of the IRIS contours (territory.iris_shapes()), names with single spaces."""
     return (
         {}
@@ -36,7 +54,7 @@ def iris_names(shapes):
     )
 
 
-def place_label(place, code, territory, names):
+def place_label(place: str | None, code: str, territory: Territory, names: dict[str, str]) -> str:
     """The commune's name, "IRIS <name>" or the quartier as written."""
     if place is None or place == code:
         return territory.name_of(code)
@@ -45,7 +63,13 @@ def place_label(place, code, territory, names):
     return place
 
 
-def theme_figures(territory, code, theme, first=(), limit=MAX_FIGURES):
+def theme_figures(
+    territory: Territory,
+    code: str,
+    theme: str,
+    first: Sequence[str] = (),
+    limit: int = MAX_FIGURES,
+) -> list[dict]:
     """The commune's latest values for `first` (the indicators the observations name), then the
     theme's headline indicators, then its other rates, up to `limit`, leaving out those without a
     value (a merged commune has no median, for instance)."""
@@ -105,7 +129,10 @@ def _groups(
 
 
 def observations_by_theme(
-    observations: Sequence[Observation] | None, territory, code: str, example: bool = False
+    observations: Sequence[Observation] | None,
+    territory: Territory,
+    code: str,
+    example: bool = False,
 ) -> dict[str, dict]:
     """{theme id: {count, first, last, groups, figures, example}} for every theme of the catalogue;
     {} when the commune has no observations file (None), so that a template can leave the block out.
@@ -143,7 +170,9 @@ def _marker_point(geometry):
 
 
 def iris_markers(
-    observations: Sequence[Observation] | None, iris_shapes, themes: dict[str, str] | None = None
+    observations: Sequence[Observation] | None,
+    iris_shapes: gpd.GeoDataFrame | None,
+    themes: dict[str, str] | None = None,
 ) -> list[dict]:
     """GeoJSON Point features, one per IRIS named by an observation, for a marker layer on the IRIS map.
 

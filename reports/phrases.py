@@ -12,6 +12,17 @@ from pathlib import Path
 from geodata.yamlfile import load_yaml
 from reports.formatting import format_rank, format_value, is_missing, shown_decimals
 
+__all__ = [
+    "MIN_PEERS",
+    "PHRASES",
+    "Facts",
+    "Sentence",
+    "headline",
+    "indicator_sentence",
+    "notability",
+    "phrase_table",
+]
+
 PHRASES = Path(__file__).parent / "data" / "phrases.yaml"
 MIN_PEERS = 10
 
@@ -37,7 +48,7 @@ class Facts:
     years: str = ""  # "2021 et 2022": the vintages a crossed indicator combines, when several
 
     @property
-    def position(self):
+    def position(self) -> str | None:
         if is_missing(self.rank) or is_missing(self.rank_of):
             return None
         n, r = int(self.rank_of), int(self.rank)
@@ -57,7 +68,7 @@ class Facts:
         return "middle"
 
     @property
-    def gap(self):
+    def gap(self) -> str | None:
         if is_missing(self.ref) or is_missing(self.value):
             return None
         limits = phrase_table()["thresholds"]
@@ -90,10 +101,10 @@ class Facts:
         return "above" if delta > 0 else "below"
 
     @property
-    def sign(self):
+    def sign(self) -> str | None:
         return None if is_missing(self.value) else ("negative" if self.value < 0 else "positive")
 
-    def holds(self, when):
+    def holds(self, when: dict) -> bool:
         return all(getattr(self, key) == wanted for key, wanted in when.items())
 
 
@@ -105,7 +116,7 @@ class Sentence:
 
 
 @cache
-def phrase_table(path=PHRASES):
+def phrase_table(path: str | Path = PHRASES) -> dict:
     return load_yaml(Path(path).read_text(encoding="utf-8"))
 
 
@@ -113,7 +124,7 @@ def _first(rules, facts):
     return next((rule for rule in rules if facts.holds(rule["when"])), None)
 
 
-def headline(facts):
+def headline(facts: Facts) -> Sentence | None:
     """A section title from its most notable indicator, or None when nothing stands out."""
     table = phrase_table()
     if facts.indicator.startswith("evol_pop"):
@@ -132,7 +143,7 @@ def headline(facts):
     return Sentence(text, facts, rule["when"])
 
 
-def indicator_sentence(facts, label, unit):
+def indicator_sentence(facts: Facts, label: str, unit: str) -> Sentence | None:
     rule = _first(phrase_table()["indicator"], facts)
     if rule is None:
         return None
@@ -161,7 +172,7 @@ def _value(facts, unit):
     return f"{text} (estimation à partir des communes)" if facts.estimated else text
 
 
-def notability(facts):
+def notability(facts: Facts) -> float:
     """How far from ordinary: used to pick a theme's headline."""
     score = 0.0
     position = facts.position

@@ -3,11 +3,19 @@
 Takes the PST of reports.pstfiles.pst, the schema the files are checked against.
 """
 
+from __future__ import annotations
+
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from reports.formatting import MISSING, format_date, format_row, format_value, shown_decimals
 from reports.model import Chart
 from reports.pstfiles.pst import PST, Meeting
+
+if TYPE_CHECKING:
+    from indicators.territory import Territory
+
+__all__ = ["STATUS_CLASS", "day", "indicator_trend", "pst_view"]
 
 STATUS_CLASS = {
     "idée": "idea",
@@ -35,7 +43,7 @@ def _period(start, end):
     return "calendrier à préciser"
 
 
-def indicator_trend(territory, code, indicator_id):
+def indicator_trend(territory: Territory, code: str, indicator_id: str) -> dict:
     """Baseline (first vintage) and latest value of an indicator the project aims to move."""
     indicator = territory.catalogue[indicator_id]
     rows = territory.table[
@@ -88,7 +96,9 @@ def _meeting(meeting: Meeting, kind_label: str) -> dict:
     }
 
 
-def pst_view(pst: PST | None, territory, code: str, today: dt.date | None = None) -> dict | None:
+def pst_view(
+    pst: PST | None, territory: Territory, code: str, today: dt.date | None = None
+) -> dict | None:
     """What the PST section shows; None when the commune has no PST file."""
     if pst is None:
         return None

@@ -28,9 +28,12 @@ reports/static and the images the build just drew, served from memory by a
 url_fetcher that refuses every other file or URL.
 """
 
+from __future__ import annotations
+
 import html as html_module
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -39,6 +42,12 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from reports.formatting import format_row
 from reports.model import LICENCE, Cell
 from reports.pages import Page, page_context, template_of
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import pandas as pd
+    from weasyprint import CSS
 
 __all__ = [
     "PDF_BASE",
@@ -63,12 +72,12 @@ def cell(value: Cell) -> Markup:
     return Markup(text)
 
 
-def format_row_in_its_unit(row) -> str:
+def format_row_in_its_unit(row: pd.Series | Mapping[str, Any]) -> str:
     """format_row with the unit the row carries (the département table mixes units)."""
     return format_row(row, row["unit"])
 
 
-def html_escape(value) -> Markup:
+def html_escape(value: object) -> Markup:
     """html.escape's entities, marked safe so that autoescape does not escape them again."""
     return Markup(html_module.escape(str(value)))
 
@@ -97,7 +106,7 @@ class AssetFetcher(URLFetcher):
         self.images = images
         self.refused = []
 
-    def fetch(self, url, headers=None):
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         name = url[len(PDF_BASE) :] if url.startswith(PDF_BASE) else None
         if name in self.images:
             return URLFetcherResponse(url, self.images[name], {"Content-Type": _mime(name)})
@@ -131,7 +140,7 @@ class Renderer:
         """The page's template filled with the page's fields (mode "html" unless the page says otherwise)."""
         return self.env.get_template(template_of(page)).render(page_context(page))
 
-    def stylesheets(self):
+    def stylesheets(self) -> list[CSS]:
         if self._css is None:
             from weasyprint import CSS
 

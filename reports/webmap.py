@@ -6,8 +6,11 @@ simplified once (coverage simplification keeps shared borders shared) and shared
 by every page in one data file; each page only says which commune it is about.
 """
 
+from __future__ import annotations
+
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import folium
 import matplotlib
@@ -30,13 +33,35 @@ from reports.formatting import (
 )
 from reports.maps import MISSING_COLOUR, PALETTES
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import geopandas as gpd
+
+    from indicators.territory import Territory
+
+__all__ = [
+    "DECIMALS",
+    "LEGEND_DECIMALS",
+    "STATIC",
+    "TOLERANCE_M",
+    "PortraitLayer",
+    "classify",
+    "departement_data",
+    "iris_data",
+    "js_data",
+    "leaflet_assets",
+    "map_page",
+    "simplify_for_web",
+]
+
 STATIC = Path(__file__).parent / "static"
 TOLERANCE_M = 12  # simplification tolerance in metres
 DECIMALS = 5  # about one metre in longitude/latitude
 LEGEND_DECIMALS = {"€": 0, "habitants": 0, "ménages": 0, "logements": 0, "hab./km²": 0, "ratio": 2}
 
 
-def leaflet_assets():
+def leaflet_assets() -> dict[str, bytes]:
     """Leaflet's files from the xstatic-leaflet package: {path under assets/: bytes}."""
     base = Path(xleaflet.BASE_DIR)
     files = {
@@ -50,7 +75,7 @@ def leaflet_assets():
     return files
 
 
-def simplify_for_web(gdf):
+def simplify_for_web(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Simplify polygons once in Lambert-93, keeping shared borders shared, then round coordinates."""
     lambert = gdf.to_crs(LAMBERT93)
     simplified = shapely.coverage_simplify(lambert.geometry.values, TOLERANCE_M)
@@ -73,7 +98,9 @@ def _geojson(gdf, properties):
     return {"type": "FeatureCollection", "features": features}
 
 
-def classify(values, unit, polarity, published=None):
+def classify(
+    values: Iterable[float | None], unit: str, polarity: str, published: float | None = None
+) -> tuple[list[float], list[str], list[str]]:
     """Quantile classes, colours and French legend labels for one indicator's values; `published` are the
     decimals the values are published with, when fewer than the unit's (whole-number rates: "34 – 42")."""
     known = np.array([v for v in values if not is_missing(v)], dtype=float)
@@ -132,7 +159,9 @@ def _indicator_entry(
     return entry
 
 
-def departement_data(territory, shapes, folders):
+def departement_data(
+    territory: Territory, shapes: gpd.GeoDataFrame, folders: dict[str, str]
+) -> dict:
     """Everything the département's maps show, shared by every page: geometry and all indicators."""
     table = territory.table
     web = simplify_for_web(shapes)
@@ -183,7 +212,7 @@ def departement_data(territory, shapes, folders):
     }
 
 
-def iris_data(territory, code, iris_shapes):
+def iris_data(territory: Territory, code: str, iris_shapes: gpd.GeoDataFrame | None) -> dict | None:
     """IRIS polygons of a commune with their indicators; IRIS of the data without contour are listed."""
     if iris_shapes is None:
         return None
@@ -237,7 +266,7 @@ def iris_data(territory, code, iris_shapes):
     }
 
 
-def js_data(variable, data):
+def js_data(variable: str, data: object) -> str:
     """A JavaScript file that defines one global from data, safe to load with <script src>."""
     text = json.dumps(
         data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_plain
@@ -270,7 +299,15 @@ class PortraitLayer(MacroElement):
         self.options = options
 
 
-def map_page(title, scripts, variable, options, prefix, tiles=None, attribution=None):
+def map_page(
+    title: str,
+    scripts: list[str],
+    variable: str,
+    options: dict,
+    prefix: str,
+    tiles: str | None = None,
+    attribution: str | None = None,
+) -> str:
     """The HTML of a standalone folium map page that loads only local files."""
     fmap = folium.Map(
         location=[48.9, 2.45], zoom_start=11, tiles=None, control_scale=True, prefer_canvas=False

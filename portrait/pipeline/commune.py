@@ -17,7 +17,7 @@ from reports.figures import CHART
 from reports.figures import draw as draw_figure
 from reports.figures import kind as figure_kind
 from reports.maps import MapPainter
-from reports.model import Chart, build_portrait
+from reports.model import Chart, Portrait, build_portrait
 from reports.observations_view import iris_markers, observations_by_theme
 from reports.pages import PortraitPage
 from reports.pst_view import pst_view
@@ -264,7 +264,9 @@ def render_commune(
     return CommuneResult(code, portrait.name, portrait.folder, written, watch.stages, images=drawn)
 
 
-def write_web_maps(context: Context, portrait, folder: Path, written: dict[str, int]) -> dict:
+def write_web_maps(
+    context: Context, portrait: Portrait, folder: Path, written: dict[str, int]
+) -> dict:
     """The commune's interactive maps (communes, IRIS); returns what the page template needs."""
     tiles, attribution = context.tiles
     code = portrait.code

@@ -82,7 +82,9 @@ def write_synthesis(context: Context) -> None:
     records.remember(context.out, records.SYNTHESIS_RECORD, key, written)
 
 
-def write_departement_page(context: Context, folders: dict[str, str], group_links=()) -> None:
+def write_departement_page(
+    context: Context, folders: dict[str, str], group_links: list[tuple[str, str]] = ()
+) -> None:
     """The département's page (table of key figures, map), its map page, the comparison and the dictionary."""
     territory = context.territory
     tiles, attribution = context.tiles

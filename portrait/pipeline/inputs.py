@@ -52,7 +52,9 @@ class Context:
         return f"assets/carte-{self.territory.dept}.js"
 
 
-def load_inputs(dept: str, data_dir=None) -> tuple[Territory, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def load_inputs(
+    dept: str, data_dir: str | Path | None = None
+) -> tuple[Territory, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The département trimmed to its communes, with its IRIS, and the outlines of its communes and of the
     départements.
 
@@ -71,7 +73,9 @@ def load_inputs(dept: str, data_dir=None) -> tuple[Territory, gpd.GeoDataFrame, 
     )
 
 
-def load_pst_files(pst_dir, territory: Territory) -> tuple[dict, dict[str, Path], Path | None]:
+def load_pst_files(
+    pst_dir: str | Path | None, territory: Territory
+) -> tuple[dict, dict[str, Path], Path | None]:
     """Every PST file, checked before anything is written; {} when there is no PST directory."""
     from reports.pstfiles.commune_files import pst_files
     from reports.pstfiles.pst import load_directory

@@ -29,6 +29,7 @@ import datetime as dt
 import hashlib
 import json
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -118,7 +119,7 @@ class Request:
 def request(
     dept: str,
     communes: list[str] | None = None,
-    formats=("html", "pdf", "csv"),
+    formats: Iterable[str] = ("html", "pdf", "csv"),
     tiles: str | None = None,
     attribution: str | None = None,
     groups: str | list[str] | None = None,
@@ -188,7 +189,9 @@ def data_key(data: str | Path) -> str:
     return digest.hexdigest()
 
 
-def inputs_key(wanted: Request, data_dir=None, pst_dir=None) -> str | None:
+def inputs_key(
+    wanted: Request, data_dir: str | Path | None = None, pst_dir: str | Path | None = None
+) -> str | None:
     """Hash of everything the build reads; None when an input is missing (the full build then says why)."""
     try:
         data = find_data_dir(data_dir)
@@ -253,7 +256,7 @@ class UpToDate:
             f"{self.portraits} portrait(s) à jour dans {self.out} (--force pour tout reconstruire)."
         )
 
-    def say(self, log=print) -> None:
+    def say(self, log: Callable[[str], object] = print) -> None:
         """The summary, then the warnings of that build on stderr, as the build itself gives them."""
         log(str(self))
         for warning in self.warnings:
@@ -280,7 +283,9 @@ def check(wanted: Request, out: str | Path, key: str | None) -> UpToDate | None:
     )
 
 
-def record(wanted: Request, out: str | Path, key: str | None, portraits: int, warnings=()) -> None:
+def record(
+    wanted: Request, out: str | Path, key: str | None, portraits: int, warnings: Iterable[str] = ()
+) -> None:
     """Remember this build's key and the output files, keeping the entries of other option sets.
 
     The département's pages are rewritten by every build into the directory, from what it holds (its
@@ -311,7 +316,11 @@ def record(wanted: Request, out: str | Path, key: str | None, portraits: int, wa
 
 
 def already_built(
-    wanted: Request, out: str | Path, data_dir=None, pst_dir=None, force: bool = False
+    wanted: Request,
+    out: str | Path,
+    data_dir: str | Path | None = None,
+    pst_dir: str | Path | None = None,
+    force: bool = False,
 ) -> tuple[str | None, UpToDate | None]:
     """The inputs key of this build, and an UpToDate when the output directory already holds it.
 

@@ -10,7 +10,7 @@ choice. Here in the reports layer, so that the renderers take the real Observati
 import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
@@ -27,6 +27,9 @@ from reports.pstfiles.fields import (
     one_of,
 )
 from reports.pstfiles.yamlreader import check_yaml, show_value
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "FOLDER",
@@ -247,7 +250,7 @@ def commune_observations(
     return sorted(load_file(path, known_iris).observations, key=lambda o: o.date)
 
 
-def iris_communes(shapes) -> dict[str, str] | None:
+def iris_communes(shapes: "gpd.GeoDataFrame | None") -> dict[str, str] | None:
     """{IRIS code: commune code today} from IRIS contours (territory.iris_shapes()), for the place check."""
     if shapes is None:
         return None
