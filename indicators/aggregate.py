@@ -18,6 +18,10 @@ def _count(number):
     return f"{int(text):,}".replace(",", "\u202f") if text.isdigit() else text
 
 
+def _communes(n):
+    return "commune" if n < 2 else "communes"
+
+
 def aggregate(
     values: pd.DataFrame, reasons: pd.DataFrame, family: str, members: list[str], label: str
 ) -> tuple[pd.Series, pd.Series]:
@@ -40,8 +44,10 @@ def aggregate(
             gaps = column.index[column.isna()]
             first = sub_reasons.loc[gaps[0], variable] or "valeur manquante"
             out[variable] = np.nan
+            verb = "n'a" if len(gaps) == 1 else "n'ont"
             why[variable] = (
-                f"non calculable : {_count(len(gaps))} commune(s) sur {_count(label)} sans valeur ({first}, par exemple {gaps[0]})"
+                f"valeur non disponible : {_count(len(gaps))} {_communes(len(gaps))} sur "
+                f"{_count(label)} {verb} pas de valeur ({first} ; par exemple la commune {gaps[0]})"
             )
             continue
         if rule.how == "sum":

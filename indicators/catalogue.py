@@ -95,7 +95,7 @@ class Indicator:
     key: bool = False
     derivations: tuple = ()  # one per vintage, for evolution and crossed entries
     crossed: bool = False  # combines other indicators: listed under "Indicateurs croisés"
-    # False for what only a figure of its theme draws (the age bands of figures.yaml): computed and
+    # False for what only a figure of its theme draws (the age bands of parts.yaml): computed and
     # documented like any indicator, but not a line of the theme's table, maps or comparisons
     listed: bool = True
 

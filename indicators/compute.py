@@ -199,7 +199,8 @@ class Territories:
             return (
                 None,
                 None,
-                f"{len(absent)} commune(s) absente(s) de la source ({', '.join(absent[:3])})",
+                f"{len(absent)} {'commune absente' if len(absent) == 1 else 'communes absentes'} "
+                f"de la source ({', '.join(absent[:3])})",
             )
         if level not in ("departement", "ept") and (
             not present or expected is None or len(present) < COVERAGE * expected

@@ -52,6 +52,13 @@ class Pair:
     id: str
     x: Ref
     y: Ref
+    words: dict[str, tuple[str, str]]  # axis -> (high, low) words, "forte pauvreté"
+
+    def corner(self, x_side: str, y_side: str) -> str:
+        """A quadrant in words: "forte pauvreté et faible monoparentalité"."""
+        x_high, x_low = self.words["x"]
+        y_high, y_low = self.words["y"]
+        return f"{x_high if x_side == ABOVE else x_low} et {y_high if y_side == ABOVE else y_low}"
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,9 @@ class Quadrant:
     pair: Pair
     x0: float  # the département's values, where the axes cross (NaN when it has none)
     y0: float
-    points: pd.DataFrame  # code, name, x, y, x_side, y_side, quadrant: communes with both values
+    points: (
+        pd.DataFrame
+    )  # code, name, x, y, x_side, y_side, quadrant, words: communes with both values
 
 
 def load_pairs(catalogue: Catalogue, path: str | Path | None = None) -> dict[str, Pair]:
@@ -69,14 +78,24 @@ def load_pairs(catalogue: Catalogue, path: str | Path | None = None) -> dict[str
     for n, raw in enumerate(section(path, "pairs", "quadrants")["pairs"]):
         if not isinstance(raw, dict) or not raw.get("id") or raw["id"] in pairs:
             raise InputError(path, f"pair {n + 1}: needs an id of its own")
-        pairs[raw["id"]] = Pair(
-            raw["id"],
-            *(
-                check_ref(raw.get(axis), catalogue, path, f"pair {raw['id']}, {axis}")
-                for axis in ("x", "y")
-            ),
-        )
+        refs = [
+            check_ref(raw.get(axis), catalogue, path, f"pair {raw['id']}, {axis}")
+            for axis in ("x", "y")
+        ]
+        pairs[raw["id"]] = Pair(raw["id"], *refs, _words(raw, refs, catalogue))
     return pairs
+
+
+def _words(raw, refs, catalogue):
+    """Each axis' high and low words, as declared, else the indicator's label with "élevé(e)"."""
+    words = {}
+    for axis, ref in zip(("x", "y"), refs):
+        entry, label = raw[axis], catalogue[ref.indicator].label.lower()
+        words[axis] = (
+            str(entry.get("high") or f"{label} au-dessus du département"),
+            str(entry.get("low") or f"{label} au-dessous du département"),
+        )
+    return words
 
 
 def _side(values, reference):
@@ -103,4 +122,8 @@ def quadrant(territory: Territory, pair_id: str, path: str | Path | None = None)
     ).dropna(subset=["x", "y"])
     points["x_side"], points["y_side"] = _side(points["x"], x0), _side(points["y"], y0)
     points["quadrant"] = [QUADRANTS.get(sides) for sides in zip(points["x_side"], points["y_side"])]
+    points["words"] = [
+        pair.corner(*sides) if sides in QUADRANTS else LEVEL
+        for sides in zip(points["x_side"], points["y_side"])
+    ]
     return Quadrant(pair, x0, y0, points.rename_axis("code").reset_index())

@@ -30,6 +30,7 @@ __all__ = [
     "Reference",
     "Rule",
     "SourceTable",
+    "citation",
     "csv_files",
     "identify",
     "load_sources",
@@ -202,6 +203,12 @@ def rule_for(family: str, variable: str) -> Rule:
         if re.fullmatch(entry["match"], variable):
             return Rule(entry["how"], entry.get("weight"), entry.get("reason"))
     return Rule("none", reason="règle d'agrégation non déclarée")
+
+
+def citation(family: str, year: int | str) -> str:
+    """The source line of a figure: the producer and the series with its year (sources.yaml `cite`)."""
+    meta = source_meta()[family]
+    return meta.get("cite", meta["short"] + ", {year}").format(year=year)
 
 
 def identify(path: str | Path) -> Family | None:

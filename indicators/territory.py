@@ -28,7 +28,7 @@ from indicators.catalogue import UNIT_DECIMALS, Catalogue, load_catalogue
 from indicators.compute import ESTIMATED, Territories, formula_values
 from indicators.derived import derived_rows
 from indicators.harmonise import communes_of
-from indicators.sources import source_meta
+from indicators.sources import citation
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -256,7 +256,7 @@ def formula_records(catalogue: Catalogue, territories: Territories) -> pd.DataFr
     for indicator in catalogue:
         for formula in indicator.formulas:
             rows, _ = formula_values(formula, territories)
-            source = source_meta()[formula.source]["short"] + f", {formula.vintage}"
+            source = citation(formula.source, formula.vintage)
             for row in rows:
                 records.append(
                     {

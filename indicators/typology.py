@@ -130,12 +130,20 @@ def _numbered(codes, raw):
     return [order.index(g) + 1 for g in raw]
 
 
-def _ranked(profile):
-    """(indicator, direction, |mean z|) of one type, most distinctive first (declaration order on ties)."""
+def _ranked(profile, members):
+    """(indicator, direction, |mean z|) of one type, most distinctive first (declaration order on ties).
+
+    Only the words that hold for every member: a type is "à faible pauvreté" only when each of its
+    communes is below the département (`members`: their z-scores, a missing one not counted)."""
     z = profile.set_index("indicator")["mean_z"].dropna()
     z = z[z != 0]
     order = z.abs().sort_values(ascending=False, kind="stable").index
-    return [(i, "high" if z[i] > 0 else "low", abs(z[i])) for i in order]
+    words = []
+    for i in order:
+        side = members[i].dropna()
+        if (side > 0).all() if z[i] > 0 else (side < 0).all():
+            words.append((i, "high" if z[i] > 0 else "low", abs(z[i])))
+    return words
 
 
 def _label(words, entries):
@@ -197,7 +205,7 @@ def typology(territory: Territory, path: str | Path | None = None) -> Typology:
         ]
     )
     entries = {r.indicator: r.entry for r in declared}
-    named = _names({t: _ranked(p) for t, p in profiles.groupby("type")}, entries)
+    named = _names({t: _ranked(p, z[types == t]) for t, p in profiles.groupby("type")}, entries)
     assignments = pd.DataFrame(
         {
             "code": z.index,

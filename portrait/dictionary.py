@@ -221,6 +221,16 @@ def to_html(items: list[Entry], renderer: Renderer | None = None) -> str:
     return (renderer or Renderer()).html(page)
 
 
+def to_pdf(items: list[Entry], renderer: Renderer | None = None) -> bytes:
+    """The same page as an A4 PDF: the département's "Méthodes et définitions" document."""
+    from reports.pages import DictionaryPage
+    from reports.render import Renderer
+
+    themes = tuple((theme, tuple(group)) for theme, group in _by_theme(items).items())
+    page = DictionaryPage(indicator_count=len(items), themes=themes)
+    return (renderer or Renderer()).pdf(page, {})
+
+
 # ---------------------------------------------------------------- CSV
 
 

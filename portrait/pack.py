@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from geodata.errors import InputError
 from geodata.files import write_atomic
 from portrait.files import default_pst_directory, prepare_directory
+from reports.french import plural
 from reports.pages import PackPage, QuestionnairePage
 
 if TYPE_CHECKING:
@@ -327,7 +328,11 @@ def render_docx(content: dict) -> bytes:
         )
         document.add_heading(
             "Tableau de suivi"
-            + (f" — {pst['overdue']} action(s) en retard" if pst["overdue"] else ""),
+            + (
+                f" — {pst['overdue']} {plural(pst['overdue'], 'action')} en retard"
+                if pst["overdue"]
+                else ""
+            ),
             level=2,
         )
         _table(

@@ -16,7 +16,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from matplotlib.transforms import Bbox
 from PIL import Image
 
@@ -92,79 +91,6 @@ def ages(data: Mapping[str, Any]) -> bytes:
     ax.set_xlabel("Part de la population (%)")
     ax.legend(loc="lower right")
     return to_png(fig)
-
-
-def _refs_series(data):
-    """(key, colour, name, offset, height) of each series with a value, the commune's first."""
-    series = [
-        ("commune", COMMUNE),
-        ("departement", DEPARTEMENT),
-        ("region", REGION),
-        ("france", FRANCE),
-    ]
-    present = [
-        (key, colour, name)
-        for (key, colour), name in zip(series, data["names"])
-        if any(v is not None for v in data[key])
-    ]
-    height = 0.8 / len(present)
-    return [
-        (key, colour, name, (k - (len(present) - 1) / 2) * height, height)
-        for k, (key, colour, name) in enumerate(present)
-    ]
-
-
-def _refs_base(data):
-    """The references' bars on the département's scale; the frame is measured with the legend in place."""
-    n = len(data["labels"])
-    present = _refs_series(data)
-    fig, ax = plt.subplots(figsize=(6.3, 0.5 + 0.42 * n * max(1, len(present) / 2.2)))
-    for key, colour, _name, offset, height in present:
-        if key != "commune":
-            ax.barh(
-                np.arange(n) + offset,
-                [np.nan if v is None else v for v in data[key]],
-                height=height * 0.95,
-                color=colour,
-            )
-    ax.set_yticks(np.arange(n), [_wrap(label) for label in data["labels"]])
-    ax.set_ylim(n - 0.5, -0.5)
-    ax.set_xlim(
-        0, data["scale_max"] * 1.12 or 1
-    )  # room for the value written after the longest bar
-    ax.set_xlabel("%")
-    # The frame must not depend on the commune's name, which the legend holds: the figure's width at least,
-    # and the legend's height measured with the name left out (two columns: as many rows whatever the names).
-    bars = fig.get_tightbbox().padded(0.08)
-    legend = _refs_legend(fig, ax, {**data, "names": ["", *data["names"][1:]]})
-    top = fig.get_tightbbox().padded(0.08).y1
-    legend.remove()
-    return (
-        fig,
-        [ax],
-        Bbox.from_extents(min(bars.x0, 0), bars.y0, max(bars.x1, fig.get_size_inches()[0]), top),
-    )
-
-
-def _refs_legend(fig, ax, data):
-    handles = [Patch(color=colour, label=name) for key, colour, name, *_ in _refs_series(data)]
-    return ax.legend(
-        handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2
-    )  # above the bars
-
-
-def _refs_layer(fig, axes, data):
-    """The commune's bars and values, and the legend naming it."""
-    ax = axes[0]
-    _refs_legend(fig, ax, data)
-    for key, colour, _name, offset, height in _refs_series(data):
-        if key == "commune":
-            values = [np.nan if v is None else v for v in data[key]]
-            y = np.arange(len(values)) + offset
-            ax.barh(y, values, height=height * 0.95, color=colour)
-            texts = data.get("commune_texts") or [format_value(v, "%") for v in values]
-            for yy, value, text in zip(y, values, texts):
-                ax.text(value + 0.5, yy, text, va="center", fontsize=7, color="#222222")
 
 
 class Overlay:
@@ -339,7 +265,6 @@ def _position_layer(fig, axes, data):
 position = Layered(
     _position_base, _position_layer, own=("own", "own_text", "name", "highlight"), bbox=None
 )  # laid out to hold the legend: the whole figure
-refs = Layered(_refs_base, _refs_layer, own=("commune", "commune_texts", "names"))
 
 
 def iris(data: Mapping[str, Any]) -> bytes:
@@ -470,6 +395,27 @@ def _quadrant_base(data):
         ax.axhline(data["y0"], color=DEPARTEMENT, lw=1.2, zorder=1, label="Valeurs du département")
     ax.set_xlabel(_wrap(data["xlabel"], 60))
     ax.set_ylabel(_wrap(data["ylabel"], 40))
+    corners = {
+        "haut-droite": (0.98, 0.98),
+        "haut-gauche": (0.02, 0.98),
+        "bas-gauche": (0.02, 0.02),
+        "bas-droite": (0.98, 0.02),
+    }
+    for corner, words in data["corners"].items():
+        x, y = corners[corner]
+        ax.text(
+            x,
+            y,
+            _wrap(words, 28),
+            transform=ax.transAxes,
+            ha="right" if x > 0.5 else "left",
+            va="top" if y > 0.5 else "bottom",
+            fontsize=6.5,
+            style="italic",
+            color="#5b6475",
+            zorder=3,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 1},
+        )
     return fig, [ax]
 
 
@@ -490,15 +436,17 @@ def _quadrant_layer(fig, axes, data):
                 color=COMMUNE,
                 fontweight="bold",
             )
-        elif data["highlight"] is None:
+        elif code in data["labelled"] or data["highlight"] is None:
+            # its closest communes and the extremes beside a commune; every name in the synthesis
+            size, colour = (6.5, "#333333") if data["highlight"] else (6, "#555555")
             ax.annotate(
                 name,
                 (x, y),
                 xytext=(-3 if right else 3, 3),
                 textcoords="offset points",
-                fontsize=6,
+                fontsize=size,
                 ha="right" if right else "left",
-                color="#555555",
+                color=colour,
             )
 
 
@@ -514,7 +462,7 @@ def ranking(data: Mapping[str, Any]) -> bytes:
     )
 
 
-LAYERED = (position, refs, quadrant)  # the drawers that keep a base image per département
+LAYERED = (position, quadrant)  # the drawers that keep a base image per département
 
 
 def close() -> None:

@@ -7,7 +7,7 @@ on the département's synthesis ("Synthèse départementale").
 import numpy as np
 
 from indicators.fragility import fragility_index, load_components
-from indicators.quadrants import load_pairs, quadrant
+from indicators.quadrants import QUADRANTS, load_pairs, quadrant
 from indicators.similar import similar_communes
 from indicators.typology import typology
 from reports.formatting import format_number, format_rank, format_row, format_value, is_missing
@@ -78,7 +78,9 @@ class CrossedAnalysis:
             {"labels": [label for label, _ in items], "values": [float(v) for _, v in items]},
         )
 
-    def quadrant_chart(self, pair_id: str, code: str | None = None) -> Chart | None:
+    def quadrant_chart(
+        self, pair_id: str, code: str | None = None, closest: tuple[str, ...] = ()
+    ) -> Chart | None:
         q = self.quadrants[pair_id]
         if q.points.empty:
             return None
@@ -95,7 +97,7 @@ class CrossedAnalysis:
         where = ""
         if len(own):
             row = own.iloc[0]
-            where = f" {row['name']} : {self._shown(q.pair.x, code, row['x'])} et {self._shown(q.pair.y, code, row['y'])} ({row['quadrant']})."
+            where = f" {row['name']} : {self._shown(q.pair.x, code, row['x'])} et {self._shown(q.pair.y, code, row['y'])} ({row['words']})."
         alt = (
             f"Nuage de points : les {len(points)} communes du département selon {xlabel.lower()} et {ylabel.lower()}, "
             f"avec des lignes aux valeurs du département.{where}"
@@ -112,7 +114,7 @@ class CrossedAnalysis:
                     r["name"],
                     self._shown(q.pair.x, r["code"], r["x"]),
                     self._shown(q.pair.y, r["code"], r["y"]),
-                    r["quadrant"],
+                    r["words"],
                 ]
                 for _, r in points.iterrows()
             ],
@@ -126,7 +128,26 @@ class CrossedAnalysis:
                 "xlabel": xlabel,
                 "ylabel": ylabel,
                 "highlight": code,
+                "corners": {corner: q.pair.corner(*sides) for sides, corner in QUADRANTS.items()},
+                "labelled": [*closest, *self._extremes(points)] if code else [],
             },
+        )
+
+    @staticmethod
+    def _extremes(points):
+        """The communes at the ends of each axis, named so that the scale reads."""
+        return list(
+            dict.fromkeys(
+                points.loc[
+                    [
+                        points["x"].idxmax(),
+                        points["x"].idxmin(),
+                        points["y"].idxmax(),
+                        points["y"].idxmin(),
+                    ],
+                    "code",
+                ]
+            )
         )
 
     def commune_view(self, code: str) -> dict:
@@ -168,7 +189,7 @@ class CrossedAnalysis:
                 c
                 for c in [
                     self.contributions_chart(code),
-                    *(self.quadrant_chart(p, code) for p in self.quadrants),
+                    *(self.quadrant_chart(p, code, tuple(similar["code"])) for p in self.quadrants),
                 ]
                 if c
             ],
@@ -249,6 +270,9 @@ class CrossedAnalysis:
             "profiles": profiles,
             "k": self.typology.k,
             "silhouettes": silhouettes,
+            "typology_indicators": [
+                self._label(i) for i in self.typology.profiles["indicator"].drop_duplicates()
+            ],
             "quadrants": [c for c in (self.quadrant_chart(p) for p in self.quadrants) if c],
             "components": [
                 (

@@ -6,7 +6,7 @@ which function draws it, and the shape of its data, a TypedDict below. Every dis
 this table: the build draws with `draw`, charts.draw and MapPainter.draw find the drawer here (through
 the figure's `figure_kind`), and a figure whose data does not have its kind's shape is refused when
 it is made, not half-drawn. Which figures each part of a portrait shows is data
-(indicators/data/figures.yaml).
+(indicators/data/parts.yaml).
 """
 
 import datetime as dt
@@ -34,7 +34,6 @@ __all__ = [
     "PositionSeries",
     "QuadrantData",
     "RankingData",
-    "RefsData",
     "TimelineData",
     "TimelineMeeting",
     "TimelineProject",
@@ -57,22 +56,6 @@ class AgesData(TypedDict):
     commune: list[float]  # the territory's share of each band
     departement: list[float]
     names: list[str]  # [the territory's name, the département's]
-
-
-class RefsData(TypedDict):
-    """refs: a theme's rates (%), the territory against its references, one group of bars per rate.
-
-    The references' bars are drawn once per département; the territory's layer is `commune`,
-    `commune_texts` and `names`."""
-
-    labels: list[str]  # the indicators
-    commune: list[float | None]
-    commune_texts: list[str]  # the territory's values as the table prints them
-    departement: list[float | None]
-    region: list[float | None]
-    france: list[float | None]
-    names: list[str]  # the legend: the territory, the département, the région, France
-    scale_max: float  # the largest of these rates in the département and its references
 
 
 class PositionSeries(TypedDict):
@@ -139,6 +122,10 @@ class QuadrantData(TypedDict):
     xlabel: str
     ylabel: str
     highlight: str | None  # the commune highlighted; None names every commune (the synthesis)
+    corners: dict[str, str]  # quadrant ("haut-droite"...) -> its name in words
+    labelled: list[
+        str
+    ]  # codes named beside the highlighted one (its closest communes, the extremes)
 
 
 class RankingData(TypedDict):
@@ -218,7 +205,6 @@ KINDS: Mapping[str, FigureKind] = MappingProxyType(
         k.name: k
         for k in (
             FigureKind("ages", CHART, AgesData, charts.ages),
-            FigureKind("refs", CHART, RefsData, charts.refs),
             FigureKind("position", CHART, PositionData, charts.position),
             FigureKind("iris", CHART, IrisBarsData, charts.iris),
             FigureKind("timeline", CHART, TimelineData, charts.timeline),

@@ -218,6 +218,15 @@ class MapPainter:
         ]
         self.communes.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.5)
         self._frame(ax, self.communes)
+        for point, name in zip(self.communes.representative_point(), self.communes["name"]):
+            ax.annotate(
+                name.replace("-", "-\n", 1) if len(name) > 14 else name,
+                (point.x, point.y),
+                ha="center",
+                va="center",
+                fontsize=4.2,
+                color="#1f2a44",
+            )
         handles = [
             Patch(facecolor=data["colours"][t], label=label)
             for t, label in sorted(data["labels"].items())

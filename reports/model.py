@@ -2,7 +2,7 @@
 
 Renderers (HTML, PDF, CSV, charts, maps) only read this model; they never go
 back to the sources. Every figure reads its numbers from the catalogue's indicators
-(catalogue.yaml, iris.yaml); which figures each part shows is declared in figures.yaml.
+(catalogue.yaml, iris.yaml); the parts, their tables and figures are declared in parts.yaml.
 """
 
 from __future__ import annotations
@@ -11,17 +11,19 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from geodata.cog import FRANCE_NAMES
 from geodata.errors import InputError
+from geodata.yamlfile import load_yaml
 from indicators.groups import GroupTerritory
 from indicators.iris import iris_catalogue, iris_values
-from indicators.sources import source_meta
+from indicators.parts import FigureSpec, load_parts
+from indicators.sources import citation, source_meta
 from indicators.territory import Territory, earlier_references, fold, shown_value
-from indicators.theme_figures import FigureSpec, theme_figures
 from reports import figures
 from reports.formatting import (
     ESTIMATE_MARK,
@@ -35,12 +37,18 @@ from reports.formatting import (
     legend_decimals,
     shown_decimals,
 )
-from reports.phrases import Facts, headline, indicator_sentence, notability, phrase_table
+from reports.french import in_departement, of, of_departement
+from reports.phrases import (
+    Facts,
+    Sentence,
+    headline,
+    indicator_sentence,
+    notability,
+    phrase_table,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from reports.phrases import Sentence
 
 __all__ = [
     "COUNT_UNITS",
@@ -58,6 +66,7 @@ __all__ = [
     "Section",
     "build_portrait",
     "build_rows",
+    "publisher",
     "map_chart",
     "members_table",
     "rank_text",
@@ -142,6 +151,19 @@ class Section:
     rows: list
     sentences: list
     charts: list = field(default_factory=list)
+    themes: tuple[str, ...] = ()  # the catalogue themes the part gathers
+
+    @property
+    def unpublished(self) -> bool:
+        """Whether a reference cell says that no value is published for its territory (UNPUBLISHED)."""
+        return any(
+            r.rank == UNPUBLISHED
+            or any(
+                getattr(r, level).text == UNPUBLISHED
+                for level in ("departement", "region", "france")
+            )
+            for r in self.rows
+        )
 
     @property
     def columns(self) -> list[str]:
@@ -175,12 +197,28 @@ class Portrait:
     perimeter_notes: list
     maps: list
     cover_map: Chart | None = None
+    crossed_rows: list = field(default_factory=list)  # the crossed indicators' rows, one table
     kind: str = "commune"
     extra: dict = field(default_factory=dict)
 
     @property
     def title(self) -> str:
         return "Portrait de territoire" if self.kind == "groupe" else "Portrait de ville"
+
+    @property
+    def of_name(self) -> str:
+        """ "d'Aubervilliers", "du Blanc-Mesnil", "de Plaine Commune"."""
+        return of(self.name)
+
+    @property
+    def in_departement(self) -> str:
+        """ "en Seine-Saint-Denis", "dans le Val-de-Marne"."""
+        return in_departement(self.dept, self.dept_name)
+
+    @property
+    def publisher(self) -> str:
+        """The service and institution that publish the portrait (reports/data/publisher.yaml)."""
+        return publisher(self.dept, self.dept_name)
 
     @property
     def peers(self) -> str:
@@ -208,6 +246,18 @@ ESTIMATE_NOTE = (
     "(e) estimation à partir des communes : aucune valeur n'est publiée pour ce territoire ; elle est calculée à partir "
     "des taux des communes, arrondis par l'Insee et pondérés par leurs effectifs, et une valeur publiée pourrait en différer"
 )
+
+
+PUBLISHER = Path(__file__).parent / "data" / "publisher.yaml"
+
+
+@cache
+def publisher(dept: str, dept_name: str = "") -> str:
+    """ "Service de l'Observatoire départemental (DSOE), Département de la Seine-Saint-Denis"."""
+    table = load_yaml(PUBLISHER.read_text(encoding="utf-8"))
+    entry = (table.get("departements") or {}).get(str(dept)) or table["default"]
+    words = {"of_departement": of_departement(dept, dept_name)}
+    return f"{entry['service'].format(**words)}, {entry['institution'].format(**words)}"
 
 
 def _breakable(text, unit):
@@ -247,9 +297,14 @@ class Notes:
         return Cell(text, self.number(note) if note else None, value)
 
     def reference(self, ref: pd.Series | None, unit: str, own_source: str) -> Cell:
-        """A reference territory's cell; a published value read elsewhere than the commune's source cites it."""
-        if ref is None:
-            return Cell(MISSING, self.number("territoire absent des sources"))
+        """A reference territory's cell; a published value read elsewhere than the commune's source cites it.
+
+        A reference without a value (the sources do not cover it, the Insee publishes no median or
+        share for it and none can be computed, or secrecy leaves too many communes without a value) is
+        UNPUBLISHED, said once under the table; "n.d." is for the territory's own missing values, each
+        with its reason in a note."""
+        if ref is None or is_missing(ref["value"]):
+            return Cell(UNPUBLISHED, None)
         cell = self.cell(
             ref["value"],
             unit,
@@ -263,6 +318,9 @@ class Notes:
 
     def items(self) -> list[tuple[int, str]]:
         return [(n, text) for text, n in self.numbers.items()]
+
+
+UNPUBLISHED = "—"
 
 
 def _latest(territory, code):
@@ -364,16 +422,66 @@ COUNT_UNITS = {"habitants", "ménages", "logements"}
 MAX_FINDINGS = 4
 
 
-def _findings(rows):
-    """The most notable sentences of a section, counts of households and dwellings left out."""
+def _findings(rows, lead=None):
+    """The 2 to 4 most notable sentences of a part, `lead` (the population's) first; counts of
+    households and dwellings left out."""
     sentences = [
         r.sentence
         for r in rows
-        if r.sentence is not None and (r.unit not in COUNT_UNITS or r.id == "population")
+        if r.sentence is not None
+        and r.unit not in COUNT_UNITS
+        and not (lead and r.id == lead.facts.indicator)
     ]
-    ranked = sorted(sentences, key=lambda s: -notability(s.facts))
-    keep = set(id(s) for s in ranked[:MAX_FINDINGS])
-    return [s for s in sentences if id(s) in keep]
+    newest = max((s.facts.year for s in sentences), default=0)
+    ranked = sorted(
+        sentences,
+        key=lambda s: -notability(s.facts) + (1 if s.facts.year < newest - RECENT_YEARS else 0),
+    )
+    room = MAX_FINDINGS - (1 if lead else 0)
+    keep = set(id(s) for s in ranked[:room])
+    return ([lead] if lead else []) + [s for s in sentences if id(s) in keep]
+
+
+def _population_sentence(territory, code):
+    """The population in words: its share of the département, its rank, its change since the oldest
+    census and the département's ("5,3 % de la population du département", "+18,4 % depuis 2011")."""
+    rows = territory.rows_of(code)
+    rows = rows[(rows["indicator"] == "population") & rows["value"].notna()].sort_values("vintage")
+    if code == territory.dept or len(rows) == 0:
+        return None
+    last, first = rows.iloc[-1], rows.iloc[0]
+    dept = territory.value(territory.dept, "population", int(last["vintage"]))
+    if is_missing(dept["value"]) or not dept["value"]:
+        return None
+    indicator = territory.catalogue["population"]
+    name, year = territory.name_of(code), int(last["vintage"])
+    share = format_value(last["value"] / dept["value"] * 100, "%", 1)
+    text = (
+        f"En {year}, {name} compte {format_value(last['value'], 'habitants')}, soit {share} de la "
+        f"population {of_departement(territory.dept, territory.name)} ({rank_text(territory, last)})."
+    )
+    dept_first = territory.value(territory.dept, "population", int(first["vintage"]))
+    if int(first["vintage"]) < year and not is_missing(dept_first["value"]):
+        change = (last["value"] / first["value"] - 1) * 100
+        dept_change = (dept["value"] / dept_first["value"] - 1) * 100
+        moved = "augmenté" if change > 0 else "diminué"
+        pace = (
+            "autant que"
+            if round(change, 1) == round(dept_change, 1)
+            else ("plus que" if change > dept_change else "moins que")
+        )
+        text += (
+            f" Depuis {int(first['vintage'])}, sa population a {moved} de "
+            f"{format_value(abs(change), '%', 1)}, {pace} celle du département "
+            f"({_signed_percent(dept_change)})."
+        )
+    facts = _facts(indicator, last, territory, _references(territory))
+    return Sentence(text, facts, {})
+
+
+def _signed_percent(value):
+    text = format_value(abs(value), "%", 1)
+    return ("+" if value > 0 else "−" if value < 0 else "") + text
 
 
 def _reference(refs, level, indicator_id, vintage):
@@ -391,7 +499,7 @@ LEVELS = ("departement", "region", "france")
 def rank_text(territory: Territory, row: Any) -> str:
     """The rank of a commune's row: ex aequo when others share its printed value, out of those with a value."""
     if is_missing(row["value"]):
-        return MISSING
+        return UNPUBLISHED  # no value, no rank: the value's own cell says why
     peers = "territoires" if _is_group(territory) else "communes"
     return format_rank(row["rank"], row["rank_of"], row["ties"], len(territory.communes), peers)
 
@@ -448,21 +556,36 @@ def _signed(cell):
     )
 
 
-def build_rows(territory: Territory, code: str, theme: str, notes: Notes) -> list[Row]:
-    """The theme's table: each indicator at its latest vintage, and on a line of its own the earlier
-    vintage whose references the latest one lacks (the 2019 medians beside a 2021 without them)."""
+def build_rows(
+    territory: Territory,
+    code: str,
+    theme: str,
+    notes: Notes,
+    indicators: tuple[str, ...] | None = None,
+    earlier_levels: tuple[str, ...] = LEVELS,
+) -> list[Row]:
+    """The theme's table (or only `indicators`, in their order): each indicator at its latest vintage,
+    and on a line of its own the earlier vintage whose references the latest one lacks (the 2019
+    medians beside a 2021 without them), for the reference levels of `earlier_levels`."""
     own = territory.rows_of(code)
     known = _known_vintages(own)
     latest = _latest(territory, code)
     refs = _references(territory)
     rows = []
-    for indicator in territory.catalogue.by_theme(theme):
+    chosen = (
+        [territory.catalogue[i] for i in indicators]
+        if indicators is not None
+        else territory.catalogue.by_theme(theme)
+    )
+    for indicator in chosen:
         if indicator.id not in latest.index:
             continue
         row = latest.loc[indicator.id]
         rows.append(_row(territory, indicator, row, refs, notes, known))
         mine = own[own["indicator"] == indicator.id]
-        for vintage in earlier_references(territory.rows_for(indicator.id), row["vintage"]):
+        candidates = territory.rows_for(indicator.id)
+        candidates = candidates[candidates["level"].isin(("commune", *earlier_levels))]
+        for vintage in earlier_references(candidates, row["vintage"]):
             previous = mine[mine["vintage"] == vintage]
             if len(previous):
                 rows.append(
@@ -471,11 +594,19 @@ def build_rows(territory: Territory, code: str, theme: str, notes: Notes) -> lis
     return rows
 
 
-def _section_headline(territory, code, theme):
+RECENT_YEARS = 3  # a part's title rests on a figure at most this much older than its latest
+
+
+def _section_headline(territory, code, part, rows=()):
+    """The part's title: its most telling finding among the candidates of phrases.yaml, from a recent
+    vintage (not a 2016 figure beside 2022 ones)."""
     latest = _latest(territory, code)
+    newest = max((r.vintage for r in rows if r.value.value is not None), default=None)
     best, best_score = None, 0.0
-    for indicator_id in phrase_table()["headline_candidates"].get(theme, []):
+    for indicator_id in phrase_table()["headline_candidates"].get(part, []):
         if indicator_id not in latest.index or is_missing(latest.loc[indicator_id, "value"]):
+            continue
+        if newest and latest.loc[indicator_id, "vintage"] < newest - RECENT_YEARS:
             continue
         facts = _facts(
             territory.catalogue[indicator_id],
@@ -498,86 +629,6 @@ class _Part:
     code: str
     theme: str
     rows: list
-
-
-def _refs_chart(part, spec):
-    """Commune against its references, for the theme's rates."""
-    territory, code, theme, rows = part.territory, part.code, part.theme, part.rows
-    dept_name, region_name = territory.name, territory.region_name
-    data = [r for r in rows if r.unit == "%" and r.value.value is not None and not r.earlier]
-    if not data:
-        return None
-    columns = [
-        "Indicateur",
-        "Année",
-        territory.name_of(code),
-        dept_name,
-        region_name or "Région",
-        "France",
-    ]
-    table_rows = [
-        [r.label, r.vintage, r.value.text, r.departement.text, r.region.text, _france_text(r)]
-        for r in data
-    ]
-    series = figures.RefsData(
-        labels=[r.label for r in data],
-        commune=[r.value.value for r in data],
-        commune_texts=[r.value.text for r in data],
-        departement=[r.departement.value for r in data],
-        region=[r.region.value for r in data],
-        france=[r.france.value for r in data],
-        names=[
-            territory.name_of(code),
-            dept_name,
-            region_name or "Région",
-            _france_legend(data),
-        ],
-        scale_max=_scale_max(territory, data),
-    )
-    label = territory.catalogue.themes[theme]
-    highest = max(data, key=lambda r: r.value.value)
-    alt = (
-        f"Diagramme en barres : {len(data)} indicateurs en % du thème {label.lower()}, "
-        f"pour {territory.name_of(code)} et ses territoires de référence. Valeur la plus élevée : "
-        f"{highest.label.lower()}, {highest.value.text}."
-    )
-    sources = sorted({r.source for r in data})
-    own = "le territoire" if _is_group(territory) else "la commune"
-    return Chart(
-        spec.id,
-        "refs",
-        f"{label} : {own} et ses références",
-        alt,
-        " ; ".join(sources),
-        columns,
-        table_rows,
-        series,
-    )
-
-
-def _france_legend(rows):
-    """The France series' name: the one France its bars are for, or a pointer to the table when they mix."""
-    names = {r.france_name for r in rows if r.france.value is not None}
-    return names.pop() if len(names) == 1 else ("France (voir le tableau)" if names else "France")
-
-
-def _france_text(row):
-    """A France cell of a chart's table, saying when it is France entière (the column is France métropolitaine otherwise)."""
-    return (
-        f"{row.france.text} (France entière)"
-        if row.france_name == FRANCE_NAMES["FE"]
-        else row.france.text
-    )
-
-
-def _scale_max(territory, rows):
-    """The largest value of these rates in the département and its references: one scale for every portrait."""
-    top = 0.0
-    for row in rows:
-        values = territory.rows_for(row.id)
-        values = values.loc[values["vintage"] == row.vintage, "value"].dropna()
-        top = max(top, float(values.max()) if len(values) else 0.0)
-    return top
 
 
 def _position_chart(part, spec):
@@ -683,7 +734,7 @@ def _ages_chart(part, spec):
         "ages",
         f"Population par tranche d'âge en {vintage}",
         alt,
-        " ; ".join(f"{source_meta()[s]['short']}, {vintage}" for s in sources),
+        " ; ".join(citation(s, vintage) for s in sources),
         ["Tranche d'âge", name, territory.name],
         rows,
         figures.AgesData(
@@ -710,6 +761,13 @@ def _published(rows):
     """The decimals the source publishes an IRIS indicator with, or None."""
     decimals = rows["decimals"].iloc[0] if len(rows) else None
     return None if is_missing(decimals) else int(decimals)
+
+
+IRIS_SHOWN = 10
+DECLARED_INCOME = (
+    "revenus déclarés au fisc par unité de consommation, avant impôts et prestations sociales "
+    "(ils ne se comparent pas au niveau de vie de la commune, qui les inclut)"
+)
 
 
 def _iris_chart(part, spec):
@@ -748,12 +806,16 @@ def _iris_chart(part, spec):
         f"Barres horizontales : {entry['label'].lower()} dans les {len(own)} IRIS de "
         f"{territory.name_of(code)} en {vintage}, de {format_value(known.min(), unit)} à {format_value(known.max(), unit)}."
     )
+    title = f"{spec.title} en {vintage}"
+    if len(known) > 2 * IRIS_SHOWN:  # 39 labels overlap: the ends, the full list in the data table
+        known = known.iloc[list(range(IRIS_SHOWN)) + list(range(-IRIS_SHOWN, 0))]
+        title += f" : les {IRIS_SHOWN} IRIS les plus bas et les {IRIS_SHOWN} plus hauts"
     return Chart(
         spec.id,
         "iris",
-        f"{spec.title} en {vintage}",
+        title,
         alt,
-        f"{source_meta()[formula.source]['short']}, {vintage}",
+        f"{citation(formula.source, vintage)} ; {DECLARED_INCOME}",
         ["IRIS", spec.column, *(other_entry["label"] for other_entry, _ in columns)],
         rows,
         figures.IrisBarsData(names=[names.get(c, c) for c in known.index], values=known.tolist()),
@@ -784,7 +846,8 @@ def _iris_map(part, spec):
         "iris_map",
         f"{label} par IRIS ({vintage})",
         alt,
-        f"{source_meta()[formula.source]['short']}, {vintage} ; IGN, Contours IRIS",
+        f"{citation(formula.source, vintage)} ; IGN, Contours IRIS"
+        + (f" ; {DECLARED_INCOME}" if entry["id"].endswith("_declare") else ""),
         [],
         [],
         figures.IrisMapData(
@@ -801,15 +864,14 @@ def _iris_map(part, spec):
 
 @dataclass(frozen=True)
 class _PartFigure:
-    """How the model makes one kind of a part's figures, and the keys of figures.yaml it needs."""
+    """How the model makes one kind of a part's figures, and the keys of parts.yaml it needs."""
 
     build: Callable[[_Part, FigureSpec], Chart | None]
     needs: tuple[str, ...] = ()
 
 
-# The figures a part may show (figures.yaml), each of the kind of reports/figures.py it is named by.
+# The figures a part may show (parts.yaml), each of the kind of reports/figures.py it is named by.
 PART_FIGURES = {
-    "refs": _PartFigure(_refs_chart),
     "position": _PartFigure(_position_chart),
     "ages": _PartFigure(_ages_chart, ("vintage", "bands")),
     "iris": _PartFigure(_iris_chart, ("iris_indicator", "title", "column")),
@@ -911,10 +973,20 @@ def _sources(territory):
 
 
 def _perimeter_notes(territory, code):
-    notes = set()
+    """One sentence per change of the commune map, the vintages it applies to gathered."""
+    notes, recalculated = set(), {}
     for table in territory.tables.values():
-        if code in table.notes:
+        if code not in table.notes:
+            continue
+        match = re.fullmatch(r"données (\d{4}) (.+)", table.notes[code])
+        if match:
+            recalculated.setdefault(match.group(2), set()).add(match.group(1))
+        else:
             notes.add(table.notes[code])
+    for what, years in recalculated.items():
+        years = sorted(years)
+        listed = ", ".join(years[:-1]) + " et " + years[-1] if len(years) > 1 else years[0]
+        notes.add(f"Données {listed} {what}.")
     for event in territory.events:
         if event.into == code:
             notes.add(
@@ -931,21 +1003,24 @@ def build_portrait(territory: Territory, code: str, today: dt.date | None = None
     name = territory.name_of(code)
     notes = Notes()
     sections = []
-    parts = theme_figures(territory.catalogue, {k: f.needs for k, f in PART_FIGURES.items()})
-    for theme, label in territory.catalogue.themes.items():
-        rows = build_rows(territory, code, theme, notes)
-        head = _section_headline(territory, code, theme)
-        part = _Part(territory, code, theme, rows)
-        made = (PART_FIGURES[spec.kind].build(part, spec) for spec in parts[theme])
+    parts = load_parts(territory.catalogue, {k: f.needs for k, f in PART_FIGURES.items()})
+    lead = _population_sentence(territory, code)
+    for spec in parts:
+        # an earlier line only where the département lacks a value: a missing France is said once
+        rows = build_rows(territory, code, spec.id, notes, spec.table, ("departement",))
+        head = _section_headline(territory, code, spec.id, rows)
+        part = _Part(territory, code, spec.id, rows)
+        made = (PART_FIGURES[figure.kind].build(part, figure) for figure in spec.figures)
         sections.append(
             Section(
-                theme,
-                label,
-                head.text if head else label,
+                spec.id,
+                spec.label,
+                head.text if head else spec.label,
                 head,
                 rows,
-                _findings(rows),
+                _findings(rows, lead if "population" in spec.table else None),
                 [c for c in made if c is not None],
+                spec.themes,
             )
         )
     latest = _latest(territory, code)
@@ -981,7 +1056,9 @@ def build_portrait(territory: Territory, code: str, today: dt.date | None = None
                     "reference": ref,
                 }
             )
-    used = {r.id for s in sections for r in s.rows}
+    crossed_ids = tuple(i.id for i in territory.catalogue.crossed())
+    crossed_rows = build_rows(territory, code, "", notes, crossed_ids, ())
+    used = {r.id for s in sections for r in s.rows} | {r.id for r in crossed_rows}
     vintages = sorted(
         {int(v) for v in territory.table[territory.table["code"] == code]["vintage"].dropna()}
     )
@@ -1024,6 +1101,7 @@ def build_portrait(territory: Territory, code: str, today: dt.date | None = None
         _perimeter_notes(territory, code),
         maps,
         cover,
+        crossed_rows,
         kind="groupe" if group else "commune",
         extra={"members": members_table(base, members)} if group else {},
     )

@@ -173,16 +173,17 @@ def _value(facts, unit):
 
 
 def notability(facts: Facts) -> float:
-    """How far from ordinary: used to pick a theme's headline."""
+    """How far from ordinary, the gap to the département first and the rank second: used to pick a
+    part's title and its sentences."""
     score = 0.0
     position = facts.position
     if position in ("top", "bottom"):
-        score += 2
+        score += 1.0
     elif position in ("high", "low"):
-        score += 0.5
+        score += 0.25
     gap = facts.gap
     if gap in ("well_above", "well_below"):
-        score += 1.5
+        score += 2.0
     elif gap in ("above", "below"):
         score += 0.5
     return score

@@ -9,6 +9,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from reports.formatting import MISSING, format_date, format_row, format_value, shown_decimals
+from reports.french import of, plural
 from reports.model import Chart
 from reports.pstfiles.pst import PST, Meeting
 
@@ -187,8 +188,9 @@ def _timeline(pst: PST, today: dt.date, name: str) -> Chart | None:
         for p in projects
     ]
     alt = (
-        f"Frise chronologique du projet social de territoire de {name} : {len(projects)} projet(s) en barres "
-        f"et {len(meetings)} réunion(s) en repères ; la ligne verticale marque la date du jour."
+        f"Frise chronologique du projet social de territoire {of(name)} : {len(projects)} "
+        f"{plural(len(projects), 'projet')} en barres et {len(meetings)} "
+        f"{plural(len(meetings), 'réunion')} en repères ; la ligne verticale marque la date du jour."
     )
     return Chart(
         "pst-frise",

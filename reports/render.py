@@ -12,6 +12,10 @@ global          what it gives the template
 cell            a reports.model.Cell as HTML: its text and, when it has one, the call of its
                 note ("n.d.¹" linking to #note-1 in the annex)
 licence         the licence of the data (reports.model.LICENCE), cited on cover and annex
+in_departement  "en Seine-Saint-Denis", "dans le Val-de-Marne" from a département's code and name
+                (reports.french)
+publisher       the service and institution publishing a département's documents, from its code
+                and name (reports/data/publisher.yaml)
 format_row      a value of Territory.values (a tidy-table row) as text in the row's own
                 unit, with its published decimals and the estimate mark: "42 %", "36 % (e)"
 ==============  ==========================================================================
@@ -40,7 +44,8 @@ from markupsafe import Markup, escape
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from reports.formatting import format_row
-from reports.model import LICENCE, Cell
+from reports.french import in_departement
+from reports.model import LICENCE, Cell, publisher
 from reports.pages import Page, page_context, template_of
 
 if TYPE_CHECKING:
@@ -89,7 +94,13 @@ def environment() -> Environment:
         autoescape=select_autoescape(["html"]),
         trim_blocks=False,
     )
-    env.globals.update(cell=cell, licence=LICENCE, format_row=format_row_in_its_unit)
+    env.globals.update(
+        cell=cell,
+        licence=LICENCE,
+        format_row=format_row_in_its_unit,
+        in_departement=in_departement,
+        publisher=publisher,
+    )
     env.filters["html_escape"] = html_escape
     return env
 

@@ -209,10 +209,7 @@ def render_commune(
         portrait = build_portrait(territory, code)
         pst = pst_view(context.pst.get(code), territory, code)
         crossed = context.crossed.commune_view(code) if context.crossed else None
-        crossed_ids = {i.id for i in territory.catalogue.crossed()}
-        crossed_rows = (
-            [r for s in portrait.sections for r in s.rows if r.id in crossed_ids] if crossed else []
-        )
+        crossed_rows = portrait.crossed_rows if crossed else []
         folder = prepare_directory(inside(context.out, portrait.folder))
     figures = (
         [c for s in portrait.sections for c in s.charts]

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from geodata.files import write_atomic
-from portrait.dictionary import entries, to_html
+from portrait.dictionary import entries, to_html, to_pdf
 from portrait.files import prepare_directory
 from portrait.pipeline import records
 from portrait.pipeline.commune import Stopwatch, draw_images
@@ -135,6 +135,21 @@ def write_departement_page(
         context.out / "dictionnaire.html", to_html(entries(territory.catalogue), context.renderer)
     )
     write_atomic(context.out / "index.html", html)
+
+
+def write_methods(context: Context) -> None:
+    """The "Méthodes et définitions" PDF of the département (the dictionary of every indicator), built
+    once and kept while the data and the code do not change: the portraits' annexes refer to it."""
+    if "pdf" not in context.formats:
+        return
+    name = f"methodes-{context.territory.dept}.pdf"
+    key = records.synthesis_key(context.territory.fingerprint, context.formats)
+    if not context.force and records.still_current(context.out, records.METHODS_RECORD, key):
+        return
+    records.forget(context.out, records.METHODS_RECORD)
+    pdf = to_pdf(entries(context.territory.catalogue), context.renderer)
+    size = write_atomic(context.out / name, pdf)
+    records.remember(context.out, records.METHODS_RECORD, key, {name: size})
 
 
 def _departement_map(context: Context, chart: Chart) -> None:

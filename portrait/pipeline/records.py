@@ -16,6 +16,7 @@ imports no third-party package).
 |                               |                                                                   | `<out>/.portrait-carte-departement.json`   | departement.write_departement_page  |
 | shared assets and map data    | `assets_key`: the territory's fingerprint, the code, the folders  | `<out>/.portrait-assets.json`              | departement.write_shared_assets     |
 | the synthesis page and PDF    | `synthesis_key`: the territory's fingerprint, the code, formats   | `<out>/.portrait-synthese.json`            | departement.write_synthesis         |
+| the methods PDF (dictionary)  | `synthesis_key`, the same inputs                                  | `<out>/.portrait-methodes.json`            | departement.write_methods           |
 | harmonised source tables      | indicators.cache.fingerprint: the CSV files, indicators and       | the Parquet cache (~/.cache/portrait)      | indicators.territory                |
 |                               | geodata code and tables, the commune events                       |                                            |                                     |
 | the typology's k-means        | its standardised inputs and k (indicators.typology)               | the Parquet cache                          | indicators.typology                 |
@@ -44,6 +45,7 @@ __all__ = [
     "ASSETS_RECORD",
     "COMMUNE_RECORD",
     "DEPARTEMENT_MAP_RECORD",
+    "METHODS_RECORD",
     "SITE_RECORD",
     "SYNTHESIS_RECORD",
     "Request",
@@ -73,6 +75,7 @@ COMMUNE_RECORD = ".portrait-build.json"
 ASSETS_RECORD = ".portrait-assets.json"
 SYNTHESIS_RECORD = ".portrait-synthese.json"
 DEPARTEMENT_MAP_RECORD = ".portrait-carte-departement.json"
+METHODS_RECORD = ".portrait-methodes.json"
 PACKAGES = ("geodata", "indicators", "reports", "portrait")
 CODE_SUFFIXES = {".py", ".yaml", ".html", ".css", ".js", ".csv", ".json"}
 KEPT_ENTRIES = 8  # option sets remembered per output directory (e.g. communes, then --groups)

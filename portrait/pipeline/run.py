@@ -176,6 +176,7 @@ def _write_departement(context: Context, declared: list[Group], pst_dir, log) ->
         if (out / f"{g.code}-{slugify(g.name)}" / "index.html").exists()
     ]
     departement.write_synthesis(context)
+    departement.write_methods(context)
     departement.write_departement_page(context, context.folders, group_links)
     if pst_dir:
         n_projects, n_actions = departement.write_projects_page(context)

@@ -206,7 +206,7 @@ def test_earlier_references_are_shown_when_the_latest_vintage_lacks_them(territo
     ]
     assert [(r.vintage, r.earlier) for r in rows] == [(2021, False), (2019, True)]
     latest, earlier = rows
-    assert latest.region.text == "25\u00a0210\u00a0€" and latest.departement.text == "n.d."
+    assert latest.region.text == "25\u00a0210\u00a0€" and latest.departement.text == "—"
     assert (earlier.departement.text, earlier.region.text, earlier.france.text) == (
         "18\u00a0070\u00a0€",
         "24\u00a0060\u00a0€",

@@ -93,7 +93,7 @@ def test_pack_says_what_the_meeting_needs(pack, saint_denis, which):
         ]
         assert project.status in segment, (project.title, segment)
     follow_up = text[text.index("Tableau de suivi") :]
-    assert "1 action(s) en retard" in follow_up
+    assert "1 action en retard" in follow_up
     overdue = follow_up.index("Rédiger le bilan à un an des permanences mobiles")
     assert overdue < min(
         follow_up.index(a.action) for a in pst.follow_up if a.id != "bilan-permanences"
@@ -142,7 +142,7 @@ def test_default_agenda_when_the_file_plans_no_such_meeting(tmp_path, territory)
     )
     assert (
         "0 observation recueillie depuis la dernière réunion" in text
-        and "2 action(s) en retard" in text
+        and "2 actions en retard" in text
     )
     assert "89 489 habitants" in docx_text(docx)
 

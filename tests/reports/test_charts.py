@@ -21,7 +21,7 @@ def _charts(territory, code, kind):
     return found
 
 
-@pytest.mark.parametrize("kind", ["position", "refs", "quadrant"])
+@pytest.mark.parametrize("kind", ["position", "quadrant"])
 @pytest.mark.parametrize("first, then", [("93066", "93008"), ("93048", "93061")])
 def test_restyled_chart_equals_a_fresh_one(territory, kind, first, then):
     """A commune's chart drawn after another's (base kept, the other's layer removed) equals the chart drawn alone,

@@ -1,4 +1,4 @@
-"""Which figures each part (theme) of a portrait shows: declared in data/figures.yaml, checked on load.
+"""The parts of a portrait, their tables and their figures: declared in data/parts.yaml, checked on load.
 
 How a kind of figure is built and drawn is the reports' business (reports/figures.py); the reports
 pass the kinds they know with the keys each needs. What the figures read is checked here against the
@@ -17,9 +17,9 @@ from indicators.catalogue import Catalogue
 from indicators.declared import DATA, check_ref, read_yaml
 from indicators.iris import iris_catalogue
 
-__all__ = ["DEFAULT_PATH", "Band", "FigureSpec", "theme_figures"]
+__all__ = ["DEFAULT_PATH", "Band", "FigureSpec", "Part", "load_parts"]
 
-DEFAULT_PATH = DATA / "figures.yaml"
+DEFAULT_PATH = DATA / "parts.yaml"
 KEYS = ("kind", "id", "vintage", "bands", "iris_indicator", "iris_columns", "title", "column")
 
 
@@ -34,7 +34,7 @@ class Band:
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """One figure of a part, as figures.yaml declares it; which keys a kind uses is the kind's."""
+    """One figure of a part, as parts.yaml declares it; which keys a kind uses is the kind's."""
 
     kind: str
     id: str  # the figure's id and image file name
@@ -46,51 +46,80 @@ class FigureSpec:
     column: str = ""  # the heading of the figure's values in its table
 
 
+@dataclass(frozen=True)
+class Part:
+    """One part of a portrait: the themes it gathers, its one table, its figures."""
+
+    id: str
+    label: str
+    themes: tuple[str, ...]
+    table: tuple[str, ...]  # indicator ids, in order
+    figures: tuple[FigureSpec, ...]
+
+
 @cache
 def _raw(path: Path) -> Any:
-    return read_yaml(path, "figures")
+    return read_yaml(path, "parts")
 
 
-def theme_figures(
+def load_parts(
     catalogue: Catalogue,
     kinds: Mapping[str, tuple[str, ...]],
     path: str | Path | None = None,
-) -> dict[str, tuple[FigureSpec, ...]]:
-    """{theme: its figures, in order} for every theme of the catalogue.
+) -> tuple[Part, ...]:
+    """The parts of parts.yaml, in order, checked against the catalogue.
 
-    `kinds` are the figure kinds the caller can build, each with the keys it needs; an unknown kind,
-    a missing key, an unknown theme or indicator, or two figures with the same id is an InputError."""
+    `kinds` are the figure kinds the caller can build, each with the keys it needs. An unknown kind,
+    theme or indicator, a missing key, a theme in two parts, an indicator twice, or two figures with
+    the same id is a one-line InputError naming the file."""
     path = Path(path) if path else DEFAULT_PATH
     raw = _raw(path)
-    if (
-        not isinstance(raw, dict)
-        or not isinstance(raw.get("themes"), dict)
-        or not isinstance(raw.get("default", []), list)
-    ):
-        raise InputError(
-            path,
-            "a figures file maps `themes` to lists of figures, with an optional `default` list",
-        )
-    unknown = [t for t in raw["themes"] if t not in catalogue.themes]
-    if unknown:
-        known = ", ".join(catalogue.themes)
-        raise InputError(path, f"unknown theme {unknown[0]!r} (themes: {known})")
-    out, seen = {}, {}
-    for theme in catalogue.themes:
-        entries = raw["themes"].get(theme, raw.get("default", []))
-        if not isinstance(entries, list):
-            raise InputError(path, f"{theme}: expected a list of figures")
-        specs = tuple(
-            _spec(entry, theme, n, catalogue, kinds, path) for n, entry in enumerate(entries, 1)
-        )
-        for spec in specs:
+    if not isinstance(raw, dict) or not isinstance(raw.get("parts"), list):
+        raise InputError(path, "a parts file holds a list under `parts`")
+    parts, themes, shown, seen = [], {}, {}, {}
+    for n, entry in enumerate(raw["parts"], 1):
+        part = _part(entry, n, catalogue, kinds, path)
+        for theme in part.themes:
+            if theme in themes:
+                raise InputError(
+                    path, f"{part.id}: theme {theme!r} is already in part {themes[theme]}"
+                )
+            themes[theme] = part.id
+        for indicator in part.table:
+            if indicator in shown:
+                raise InputError(
+                    path, f"{part.id}: {indicator} is already in the table of {shown[indicator]}"
+                )
+            shown[indicator] = part.id
+        for spec in part.figures:
             if spec.id in seen:
                 raise InputError(
-                    path, f"{theme}: figure id {spec.id!r} is already a figure of {seen[spec.id]}"
+                    path, f"{part.id}: figure id {spec.id!r} is already a figure of {seen[spec.id]}"
                 )
-            seen[spec.id] = theme
-        out[theme] = specs
-    return out
+            seen[spec.id] = part.id
+        parts.append(part)
+    return tuple(parts)
+
+
+def _part(entry, n, catalogue, kinds, path):
+    if not isinstance(entry, dict) or not entry.get("id") or not entry.get("label"):
+        raise InputError(path, f"part {n}: expected a mapping with an id and a label")
+    part = str(entry["id"])
+    themes = tuple(entry.get("themes") or ())
+    unknown = [t for t in themes if t not in catalogue.themes]
+    if not themes or unknown:
+        known = ", ".join(catalogue.themes)
+        what = f"unknown theme {unknown[0]!r}" if unknown else "no themes"
+        raise InputError(path, f"{part}: {what} (themes: {known})")
+    table = tuple(entry.get("table") or ())
+    missing = [i for i in table if i not in catalogue.indicators]
+    if missing:
+        raise InputError(path, f"{part}: unknown indicator {missing[0]!r} in its table")
+    figures = entry.get("figures") or []
+    if not isinstance(figures, list):
+        raise InputError(path, f"{part}: expected a list of figures")
+    specs = tuple(_spec(f, part, m, catalogue, kinds, path) for m, f in enumerate(figures, 1))
+    return Part(part, str(entry["label"]), themes, table, specs)
 
 
 def _spec(entry, theme, n, catalogue, kinds, path):
