@@ -26,6 +26,7 @@ class CrossedAnalysis:
 
     def __init__(self, territory):
         self.territory = territory
+        self._indexed = {}
         catalogue = territory.catalogue
         self.components = load_components(catalogue)
         self.fragility = fragility_index(territory).set_index("code")
@@ -44,10 +45,21 @@ class CrossedAnalysis:
 
     def _shown(self, ref, code, value):
         """A commune's value of an operand {indicator, vintage}, with the decimals its source publishes."""
-        rows = self.territory.rows_for(ref.indicator)
-        rows = rows[(rows["vintage"] == ref.vintage) & (rows["code"] == code)]
+        row = self._rows_at(ref.indicator, ref.vintage).get(code)
         unit = self.territory.catalogue[ref.indicator].unit
-        return format_row(rows.iloc[0], unit) if len(rows) else format_value(value, unit)
+        return format_row(row, unit) if row is not None else format_value(value, unit)
+
+    def _rows_at(self, indicator, vintage):
+        """{code: tidy row} of one indicator at one vintage, indexed once: a quadrant's table prints
+        every commune twice, and filtering the table for each would cost half a second a portrait."""
+        key = (indicator, vintage)
+        if key not in self._indexed:
+            rows = self.territory.rows_for(indicator)
+            rows = rows[rows["vintage"] == vintage]
+            self._indexed[key] = {
+                code: row for code, row in zip(rows["code"], rows.to_dict("records"))
+            }
+        return self._indexed[key]
 
     def contributions_chart(self, code: str) -> Chart | None:
         row = self.fragility.loc[code]

@@ -583,7 +583,7 @@ def build_rows(
         row = latest.loc[indicator.id]
         rows.append(_row(territory, indicator, row, refs, notes, known))
         mine = own[own["indicator"] == indicator.id]
-        candidates = territory.rows_for(indicator.id)
+        candidates = territory.rows_for(indicator.id)[["level", "vintage", "value"]]  # slim: fast
         candidates = candidates[candidates["level"].isin(("commune", *earlier_levels))]
         for vintage in earlier_references(candidates, row["vintage"]):
             previous = mine[mine["vintage"] == vintage]
