@@ -54,11 +54,19 @@ class Pair:
     y: Ref
     words: dict[str, tuple[str, str]]  # axis -> (high, low) words, "forte pauvreté"
 
-    def corner(self, x_side: str, y_side: str) -> str:
-        """A quadrant in words: "forte pauvreté et faible monoparentalité"."""
-        x_high, x_low = self.words["x"]
-        y_high, y_low = self.words["y"]
-        return f"{x_high if x_side == ABOVE else x_low} et {y_high if y_side == ABOVE else y_low}"
+    def corner(self, x_side: str | None, y_side: str | None) -> str:
+        """A position in words: "forte pauvreté et faible monoparentalité"; an axis at the
+        département's level says so, an axis without a département's value says nothing."""
+        said = [self._side_words(axis, side) for axis, side in (("x", x_side), ("y", y_side))]
+        return " et ".join(s for s in said if s)
+
+    def _side_words(self, axis: str, side: str | None) -> str:
+        high, low = self.words[axis]
+        if side == ABOVE:
+            return high
+        if side == BELOW:
+            return low
+        return f"{high.split()[-1]} {LEVEL}" if side == LEVEL else ""
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,8 @@ def load_pairs(catalogue: Catalogue, path: str | Path | None = None) -> dict[str
 
 
 def _words(raw, refs, catalogue):
-    """Each axis' high and low words, as declared, else the indicator's label with "élevé(e)"."""
+    """Each axis' high and low words, as declared, else the indicator's label said above or below
+    the département."""
     words = {}
     for axis, ref in zip(("x", "y"), refs):
         entry, label = raw[axis], catalogue[ref.indicator].label.lower()
@@ -122,8 +131,5 @@ def quadrant(territory: Territory, pair_id: str, path: str | Path | None = None)
     ).dropna(subset=["x", "y"])
     points["x_side"], points["y_side"] = _side(points["x"], x0), _side(points["y"], y0)
     points["quadrant"] = [QUADRANTS.get(sides) for sides in zip(points["x_side"], points["y_side"])]
-    points["words"] = [
-        pair.corner(*sides) if sides in QUADRANTS else LEVEL
-        for sides in zip(points["x_side"], points["y_side"])
-    ]
+    points["words"] = [pair.corner(*sides) for sides in zip(points["x_side"], points["y_side"])]
     return Quadrant(pair, x0, y0, points.rename_axis("code").reset_index())

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 
+from reports.french import at
 from reports.pstfiles.fields import COMMUNE_CODE
 from reports.pstfiles.observations import SOURCE_KINDS
 from reports.pstfiles.yamlreader import show_value
@@ -25,7 +26,7 @@ def skeleton(
         raise ValueError(f"{show_value(code)} is not a commune code")
     quoted = json.dumps  # a JSON string is a YAML double-quoted scalar: names come from the data
     lines = [
-        f"# Observations recueillies à {name} ({code}) — questionnaire du {on.strftime('%d/%m/%Y')}.",
+        f"# Observations recueillies {at(name)} ({code}) — questionnaire du {on.strftime('%d/%m/%Y')}.",
         "# Une entrée par réponse : enlevez le « # » des lignes d'une entrée, complétez-la, puis vérifiez",
         "# avec `portrait pst check`. Copiez les entrées dans <dossier PST>/observations/"
         + code

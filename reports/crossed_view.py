@@ -11,6 +11,7 @@ from indicators.quadrants import QUADRANTS, load_pairs, quadrant
 from indicators.similar import similar_communes
 from indicators.typology import typology
 from reports.formatting import format_number, format_rank, format_row, format_value, is_missing
+from reports.french import of, plural
 from reports.model import Chart
 
 __all__ = ["MIN_COMMUNES", "TYPE_COLOURS", "CrossedAnalysis"]
@@ -75,7 +76,7 @@ class CrossedAnalysis:
         up = [label.lower() for label, value in items if value > 0][:2]
         down = [label.lower() for label, value in items if value < 0][-2:]
         alt = (
-            f"Barres horizontales : contribution de chaque composante à l'indice de fragilité de {name} "
+            f"Barres horizontales : contribution de chaque composante à l'indice de fragilité {of(name)} "
             f"({format_number(row['score'], 2)}). Tirent l'indice vers le haut : {', '.join(up) or 'aucune'} ; "
             f"vers le bas : {', '.join(down) or 'aucune'}."
         )
@@ -232,7 +233,7 @@ class CrossedAnalysis:
             "Typologie des communes",
             "Carte des communes colorées selon leur type : "
             + " ; ".join(
-                f"type {t} ({r['size']} communes) : {r['label'].lower()}"
+                f"type {t} ({r['size']} {plural(r['size'], 'commune')}) : {r['label'].lower()}"
                 for t, r in self.types.iterrows()
             )
             + ".",

@@ -12,6 +12,7 @@ from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal
 
 from indicators.catalogue import UNIT_DECIMALS
+from reports.french import ordinal_day
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -147,4 +148,4 @@ def format_rank(
 def format_date(date: dt.date) -> str:
     """ "1er décembre 2026", "7 octobre 2025": French writes the first of the month as an ordinal."""
     text = _babel_date(date, format="d MMMM y", locale=LOCALE)
-    return "1er" + text[1:] if date.day == 1 else text
+    return ordinal_day(date.day) + text[len(str(date.day)) :]

@@ -9,7 +9,7 @@ geodata/data/departements.csv.
 
 import unicodedata
 
-__all__ = ["at", "count", "in_departement", "of", "of_departement", "ordinal_day", "plural"]
+__all__ = ["at", "in_departement", "of", "of_departement", "ordinal_day", "plural"]
 
 VOWELS = set("aeiouyh")  # most French place names beginning with h have a mute h ("d'Hérouville")
 ASPIRATED = "haut"  # but "haut" is aspirated: "de Hautmont", "de Haute-Goulaine"
@@ -90,8 +90,3 @@ def plural(n: int | float, singular: str, plural_form: str | None = None) -> str
     """The word agreeing with n: French takes the singular below 2 ("1 action", "0 action",
     "1,5 an"), the plural from 2 on."""
     return singular if abs(n) < 2 else (plural_form or singular + "s")
-
-
-def count(n: int, singular: str, plural_form: str | None = None) -> str:
-    """A count with its noun, thousands separated by a narrow no-break space: "1 234 habitants"."""
-    return f"{n:,}".replace(",", "\u202f") + "\u00a0" + plural(n, singular, plural_form)

@@ -73,7 +73,7 @@ __all__ = [
     "slugify",
 ]
 
-LICENCE = "Licence Ouverte / Open Licence, INSEE / IGN"
+LICENCE = "Licence Ouverte / Open Licence"
 MAP_INDICATORS = [
     "taux_pauvrete",
     "niveau_vie_median",
@@ -464,19 +464,27 @@ def _population_sentence(territory, code):
     if int(first["vintage"]) < year and not is_missing(dept_first["value"]):
         change = (last["value"] / first["value"] - 1) * 100
         dept_change = (dept["value"] / dept_first["value"] - 1) * 100
-        moved = "augmenté" if change > 0 else "diminué"
-        pace = (
-            "autant que"
-            if round(change, 1) == round(dept_change, 1)
-            else ("plus que" if change > dept_change else "moins que")
-        )
         text += (
-            f" Depuis {int(first['vintage'])}, sa population a {moved} de "
-            f"{format_value(abs(change), '%', 1)}, {pace} celle du département "
+            f" Depuis {int(first['vintage'])}, sa population a {_moved(change)} de "
+            f"{format_value(abs(change), '%', 1)}, {_pace(change, dept_change)} "
             f"({_signed_percent(dept_change)})."
         )
     facts = _facts(indicator, last, territory, _references(territory))
     return Sentence(text, facts, {})
+
+
+def _moved(change):
+    return "augmenté" if change > 0 else "diminué" if change < 0 else "stagné"
+
+
+def _pace(change, dept_change):
+    """How the commune's change compares with the département's, said of the same direction."""
+    if round(change, 1) == round(dept_change, 1):
+        return "comme celle du département"
+    if (change > 0) != (dept_change > 0) or dept_change == 0:
+        return f"alors que celle du département a {_moved(dept_change)}"
+    faster = abs(change) > abs(dept_change)
+    return f"{'plus' if faster else 'moins'} que celle du département"
 
 
 def _signed_percent(value):
@@ -683,7 +691,7 @@ def _position_chart(part, spec):
         return None
     name = territory.name_of(code)
     alt = (
-        f"Nuage de points : position de {name} parmi les {len(territory.communes)} {peers} pour "
+        f"Nuage de points : position {of(name)} parmi les {len(territory.communes)} {peers} pour "
         + ", ".join(f"{r[0].lower()} ({r[3]})" for r in rows)
         + "."
     )
@@ -726,7 +734,7 @@ def _ages_chart(part, spec):
     first = bands[0].said or bands[0].label
     alt = (
         f"Barres horizontales : répartition de la population par âge en {vintage}, {name} et {territory.name}. "
-        f"{first[:1].upper() + first[1:]} représentent {rows[0][1]} de la population de la commune, contre {rows[0][2]} dans le département."
+        f"{first[:1].upper() + first[1:]} représentent {rows[0][1]} de la population {'du territoire' if _is_group(territory) else 'de la commune'}, contre {rows[0][2]} dans le département."
     )
     sources = dict.fromkeys(catalogue[b.indicator].formula(vintage).source for b in bands)
     return Chart(
@@ -764,6 +772,7 @@ def _published(rows):
 
 
 IRIS_SHOWN = 10
+DECLARED_SOURCE = "filosofi_iris"  # income declared to the tax office, not disposable income
 DECLARED_INCOME = (
     "revenus déclarés au fisc par unité de consommation, avant impôts et prestations sociales "
     "(ils ne se comparent pas au niveau de vie de la commune, qui les inclut)"
@@ -803,8 +812,8 @@ def _iris_chart(part, spec):
         return None
     vintage, unit = formula.vintage, entry["unit"]
     alt = (
-        f"Barres horizontales : {entry['label'].lower()} dans les {len(own)} IRIS de "
-        f"{territory.name_of(code)} en {vintage}, de {format_value(known.min(), unit)} à {format_value(known.max(), unit)}."
+        f"Barres horizontales : {entry['label'].lower()} dans les {len(own)} IRIS "
+        f"{of(territory.name_of(code))} en {vintage}, de {format_value(known.min(), unit)} à {format_value(known.max(), unit)}."
     )
     title = f"{spec.title} en {vintage}"
     if len(known) > 2 * IRIS_SHOWN:  # 39 labels overlap: the ends, the full list in the data table
@@ -815,7 +824,8 @@ def _iris_chart(part, spec):
         "iris",
         title,
         alt,
-        f"{citation(formula.source, vintage)} ; {DECLARED_INCOME}",
+        citation(formula.source, vintage)
+        + (f" ; {DECLARED_INCOME}" if formula.source == DECLARED_SOURCE else ""),
         ["IRIS", spec.column, *(other_entry["label"] for other_entry, _ in columns)],
         rows,
         figures.IrisBarsData(names=[names.get(c, c) for c in known.index], values=known.tolist()),
@@ -838,8 +848,12 @@ def _iris_map(part, spec):
     values = {c: v for c, v in own["value"].items() if not is_missing(v)}
     withheld = len(drawn) - len(set(values) & drawn)
     alt = (
-        f"Carte des {len(drawn)} IRIS de {territory.name_of(code)} : {label.lower()} en {vintage}. "
-        f"{withheld} IRIS sans valeur diffusée sont hachurés."
+        f"Carte des {len(drawn)} IRIS {of(territory.name_of(code))} : {label.lower()} en {vintage}."
+        + (
+            f" {withheld} IRIS sans valeur diffusée {'est hachuré' if withheld == 1 else 'sont hachurés'}."
+            if withheld
+            else ""
+        )
     )
     return Chart(
         spec.id,
@@ -847,7 +861,7 @@ def _iris_map(part, spec):
         f"{label} par IRIS ({vintage})",
         alt,
         f"{citation(formula.source, vintage)} ; IGN, Contours IRIS"
-        + (f" ; {DECLARED_INCOME}" if entry["id"].endswith("_declare") else ""),
+        + (f" ; {DECLARED_INCOME}" if formula.source == DECLARED_SOURCE else ""),
         [],
         [],
         figures.IrisMapData(
@@ -902,7 +916,8 @@ def map_chart(
     name = name or (territory.name_of(code) if code else territory.name)
     alt = (
         f"Carte des communes du département : {indicator.label.lower()} en {vintage}, en classes de couleur. "
-        f"{name} est entouré(e) de noir" + (f" ; sa valeur est {own_text}." if len(own) else ".")
+        f"Le contour {of(name)} est tracé en noir"
+        + (f" ; sa valeur est {own_text}." if len(own) else ".")
     )
     return Chart(
         f"carte-{indicator_id}",
@@ -928,6 +943,7 @@ def map_chart(
 
 
 def _annex(territory, used):
+    """The definition of each indicator the portrait shows (the page adds its formula and aggregation)."""
     rows = []
     for indicator in territory.catalogue:
         if indicator.id not in used:
@@ -936,14 +952,10 @@ def _annex(territory, used):
             f"{f.vintage} : {f.display}"
             for f in tuple(indicator.formulas) + tuple(indicator.derivations)
         )
-        sources = ", ".join(source_meta()[s]["short"] for s in indicator.sources) or "calculé"
         rows.append(
             {
                 "label": indicator.label,
                 "definition": indicator.definition,
-                "unit": indicator.unit,
-                "vintages": ", ".join(str(v) for v in indicator.vintages),
-                "sources": sources,
                 "aggregation": indicator.aggregation,
                 "formula": formulas,
             }
@@ -1077,7 +1089,7 @@ def build_portrait(territory: Territory, code: str, today: dt.date | None = None
         "situation",
         "locator",
         f"{name} dans son département",
-        f"Carte de situation : {name} dans le département {territory.name}, entouré des départements voisins en gris.",
+        f"Carte de situation : {name} {in_departement(territory.dept, territory.name)}, parmi les départements voisins en gris.",
         "IGN, Admin Express",
         [],
         [],

@@ -197,7 +197,7 @@ def _timeline(pst: PST, today: dt.date, name: str) -> Chart | None:
         "timeline",
         "Calendrier des projets et des réunions",
         alt,
-        f"fichier PST de {name}",
+        f"fichier PST {of(name)}",
         ["Projet", "Début", "Fin", "Statut"],
         rows,
         {"projects": projects, "meetings": meetings, "today": today},

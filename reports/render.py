@@ -14,6 +14,8 @@ cell            a reports.model.Cell as HTML: its text and, when it has one, the
 licence         the licence of the data (reports.model.LICENCE), cited on cover and annex
 in_departement  "en Seine-Saint-Denis", "dans le Val-de-Marne" from a département's code and name
                 (reports.french)
+of              "d'Aubervilliers", "du Blanc-Mesnil": "of" a place, elided (reports.french)
+of_departement  "de la Seine-Saint-Denis", "du Val-de-Marne" from a département's code and name
 publisher       the service and institution publishing a département's documents, from its code
                 and name (reports/data/publisher.yaml)
 format_row      a value of Territory.values (a tidy-table row) as text in the row's own
@@ -44,7 +46,7 @@ from markupsafe import Markup, escape
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from reports.formatting import format_row
-from reports.french import in_departement
+from reports.french import in_departement, of, of_departement
 from reports.model import LICENCE, Cell, publisher
 from reports.pages import Page, page_context, template_of
 
@@ -99,6 +101,8 @@ def environment() -> Environment:
         licence=LICENCE,
         format_row=format_row_in_its_unit,
         in_departement=in_departement,
+        of=of,
+        of_departement=of_departement,
         publisher=publisher,
     )
     env.filters["html_escape"] = html_escape

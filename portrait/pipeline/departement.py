@@ -24,6 +24,7 @@ from reports.render import STATIC
 
 __all__ = [
     "write_departement_page",
+    "write_methods",
     "write_projects_page",
     "write_shared_assets",
     "write_synthesis",

@@ -15,6 +15,9 @@ from portrait.files import default_pst_directory
 from portrait.pipeline import records
 from reports.crossed_view import CrossedAnalysis
 from reports.maps import MapPainter
+from reports.pstfiles import observations
+from reports.pstfiles.commune_files import pst_files
+from reports.pstfiles.pst import load_directory
 from reports.render import Renderer
 
 __all__ = [
@@ -77,9 +80,6 @@ def load_pst_files(
     pst_dir: str | Path | None, territory: Territory
 ) -> tuple[dict, dict[str, Path], Path | None]:
     """Every PST file, checked before anything is written; {} when there is no PST directory."""
-    from reports.pstfiles.commune_files import pst_files
-    from reports.pstfiles.pst import load_directory
-
     directory = (
         Path(pst_dir) if pst_dir else default_pst_directory(territory.data_dir)
     ).absolute()  # workers elsewhere read the same paths
@@ -98,8 +98,6 @@ def load_observation_files(
     pst_dir: Path | None, territory: Territory
 ) -> tuple[dict, dict[str, Path]]:
     """The actors' observations of the PST directory ({} without one), checked before anything is written."""
-    from reports.pstfiles import observations
-
     if pst_dir is None:
         return {}, {}
     files = observations.load_observations(

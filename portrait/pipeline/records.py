@@ -1,7 +1,7 @@
 """Every key and record that decides whether something is rebuilt, in one place, with the standard
 library only: a rebuild with nothing changed should cost a few file hashes, not the import of pandas,
 matplotlib and weasyprint nor the loading of the sources (`lint-imports` checks that this module
-imports no third-party package).
+imports none of the heavy packages listed in pyproject.toml's contract).
 
 | What is kept                  | Its key (what it hashes)                                          | Where its record is                        | Who reads it                        |
 |-------------------------------|-------------------------------------------------------------------|--------------------------------------------|-------------------------------------|
