@@ -451,7 +451,7 @@ def _quadrant_layer(fig, axes, data):
 
 
 quadrant = Layered(
-    _quadrant_base, _quadrant_layer
+    _quadrant_base, _quadrant_layer, own=("highlight", "labelled")
 )  # every commune on two indicators, lines at the département's values
 
 
