@@ -197,17 +197,27 @@ def write_projects_page(context: Context) -> tuple[int, int]:
         "commentaire",
     ]
     rows = [
-        [a[c] if c != "overdue" else ("oui" if a["overdue"] else "non") for c in columns]
+        [str(a[c]) if c != "overdue" else ("oui" if a["overdue"] else "non") for c in columns]
         for a in actions
     ]
     frame = pd.DataFrame(rows, columns=headers)
-    write_atomic(context.out / "suivi-pst.csv", frame.to_csv(index=False, lineterminator="\n"))
+    csv = frame.map(_inert)  # the workbook types its cells as text instead
+    write_atomic(context.out / "suivi-pst.csv", csv.to_csv(index=False, lineterminator="\n"))
     write_atomic(context.out / "suivi-pst.xlsx", _xlsx(frame))
     return len(projects), len(actions)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(text: str) -> str:
+    """A CSV cell a spreadsheet would run as a formula ("=HYPERLINK(...)" typed in a PST file) starts
+    with a quote, as OWASP advises: it then opens as text."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def _xlsx(frame: pd.DataFrame) -> bytes:
-    """The follow-up table as a workbook, late actions shaded."""
+    """The follow-up table as a workbook, late actions shaded, every cell text (never a formula)."""
 
     book = Workbook()
     sheet = book.active
@@ -218,6 +228,8 @@ def _xlsx(frame: pd.DataFrame) -> bytes:
     late = PatternFill("solid", fgColor="FBE0D6")
     for row in frame.itertuples(index=False):
         sheet.append([str(v) for v in row])
+        for cell in sheet[sheet.max_row]:
+            cell.data_type = "s"  # what a PST file says is text, even "=HYPERLINK(...)"
         if row.en_retard == "oui":
             for cell in sheet[sheet.max_row]:
                 cell.fill = late

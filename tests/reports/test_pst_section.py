@@ -14,6 +14,7 @@ from tests.conftest import ROOT, read_raw
 EXAMPLES = ROOT / "examples" / "pst"
 HOSTILE_TITLE = '<script>alert("titre")</script> Projet'
 HOSTILE_TEXT = '" onmouseover="alert(1)" <img src=x onerror=alert(2)>'
+FORMULA = '=HYPERLINK("http://example.org/x","clic")'
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,10 @@ def pst_dir(tmp_path_factory):
         text,
         count=1,
         flags=re.M,
+    )
+    text = text.replace(
+        "comment: Appel à projets repoussé ; relancer les financeurs.",
+        f"comment: '{FORMULA}'",
     )
     (directory / "93001.yaml").write_text(text, encoding="utf-8")
     return directory
@@ -83,6 +88,15 @@ def test_follow_up_exports_list_overdue_actions(site):
     assert any(r["en_retard"] == "oui" for r in rows)
     sheet = load_workbook(site / "suivi-pst.xlsx").active
     assert sheet.max_row == len(rows) + 1 and sheet["A1"].value == "code"
+
+
+def test_pst_text_never_becomes_a_spreadsheet_formula(site):
+    """Formula injection: the workbook holds the text as text, the CSV neutralises it with a quote."""
+    rows = read_raw(site / "suivi-pst.csv", sep=",")
+    assert [r["commentaire"] for r in rows if "HYPERLINK" in r["commentaire"]] == ["'" + FORMULA]
+    sheet = load_workbook(site / "suivi-pst.xlsx").active
+    cells = [c for row in sheet.iter_rows() for c in row if c.value and "HYPERLINK" in str(c.value)]
+    assert [(c.value, c.data_type) for c in cells] == [(FORMULA, "s")]
 
 
 def test_links_are_http_or_relative(site):
