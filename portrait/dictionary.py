@@ -13,7 +13,6 @@ import io
 import re
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geodata.errors import InputError
@@ -259,13 +258,14 @@ def dictionary(catalogue: Catalogue, fmt: str = "md") -> str:
 def cmd_catalogue(args: argparse.Namespace) -> int:
     from geodata.files import write_atomic
     from indicators.catalogue import load_catalogue
+    from portrait.files import regular_file
 
     catalogue = load_catalogue(args.catalogue)
     text = dictionary(catalogue, args.format)
     if not args.out:
         sys.stdout.write(text)
         return 0
-    out = Path(args.out)
+    out = regular_file(args.out)
     try:
         write_atomic(out, text)
     except OSError as exc:

@@ -9,6 +9,15 @@ from geodata.datadir import find_data_dir
 from geodata.errors import InputError
 from geodata.files import TEMP_NAME
 
+__all__ = [
+    "DEFAULT_PST_DIR",
+    "default_pst_directory",
+    "inside",
+    "prepare_directory",
+    "regular_file",
+    "remove_stale_temporaries",
+]
+
 DEFAULT_PST_DIR = Path("pst")
 
 
@@ -76,3 +85,12 @@ def default_pst_directory(data_dir: str | Path | None = None) -> Path:
             raise
         return DEFAULT_PST_DIR
     return candidate if candidate.is_dir() else DEFAULT_PST_DIR
+
+
+def regular_file(path: str | Path) -> Path:
+    """An output file that may be replaced: absent or a regular file, never a device, a directory or
+    a link (a rename over /dev/null would replace the device itself)."""
+    path = Path(path)
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise InputError(path, "not a regular file: choose another --out (a file name)")
+    return path

@@ -2,6 +2,7 @@
 a PST file is bounded so that its build is too, and chart text is plain text."""
 
 import datetime as dt
+import os
 
 import matplotlib
 import pytest
@@ -232,3 +233,20 @@ def test_a_shared_page_rewritten_to_the_same_size_is_rebuilt(site):
     result = build(data, out, "--format", "html,csv", "--jobs", "1")
     assert result.returncode == 0, result.stderr
     assert page.read_bytes() == good
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link", "directory"])
+def test_an_output_file_that_is_not_a_regular_file_is_refused(tmp_path, kind):
+    """`--out` writes a regular file or refuses: a rename over a device, a pipe or a link would
+    replace it (run as root, `--out /dev/null` would destroy the device)."""
+    target = tmp_path / "sortie"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "link":
+        target.symlink_to(tmp_path / "elsewhere.md")
+    else:
+        target.mkdir()
+    result = fakes.run("catalogue", "--out", target)
+    assert "not a regular file" in fakes.one_line_error(result)
+    assert target.is_symlink() if kind == "link" else not target.is_file()
+    assert not (tmp_path / "elsewhere.md").exists()
